@@ -1,0 +1,163 @@
+"""Coercion of text cells to the store's types, one compiled converter per column.
+
+Store types: str/enum/period/date/decimal as TEXT (decimals as exact strings, never floats),
+int and bool (0/1) as INTEGER, timestamps as INTEGER seconds since 1970-01-01 in the site's local
+time (durations are then exact integer differences, computed in SQL)."""
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from .numbers import to_fraction
+from .periods import Period, epoch_seconds
+
+TRUE = {"1", "true", "yes", "y", "t", "是", "真", "对"}
+FALSE = {"0", "false", "no", "n", "f", "否", "假", "错"}
+
+SQL_TYPES = {"str": "TEXT", "enum": "TEXT", "period": "TEXT", "date": "TEXT",
+             "decimal": "TEXT", "int": "INTEGER", "bool": "INTEGER", "timestamp": "INTEGER"}
+
+_day_cache: dict[str, int] = {}
+
+
+def parse_timestamp(text: str) -> int:
+    """``YYYY-MM-DD HH:MM[:SS]`` (or with ``T``) to epoch seconds; fast path for the usual form."""
+    if len(text) in (16, 19) and text[4] == "-" and text[7] == "-" and text[10] in " T" \
+            and text[13] == ":":
+        day = text[:10]
+        base = _day_cache.get(day)
+        if base is None:
+            base = epoch_seconds(date.fromisoformat(day))
+            _day_cache[day] = base
+        h, m = int(text[11:13]), int(text[14:16])
+        s = int(text[17:19]) if len(text) == 19 and text[16] == ":" else 0
+        if len(text) == 19 and text[16] != ":":
+            raise ValueError
+        if h > 23 or m > 59 or s > 59:
+            raise ValueError
+        return base + h * 3600 + m * 60 + s
+    if len(text) == 10:
+        raise ValueError("a date without a time")
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is not None:
+        raise ValueError("has a time zone; use the site's local time without a zone")
+    return epoch_seconds(dt)
+
+
+def format_timestamp(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    days, rest = divmod(int(seconds), 86400)
+    d = date.fromordinal(date(1970, 1, 1).toordinal() + days)
+    return f"{d.isoformat()} {rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+
+
+def make_converter(spec):
+    """Return ``convert(text) -> stored value``; raises ValueError with a reason for bad text.
+    Blank cells are handled by the caller (required / default)."""
+    t = spec.type
+    low = to_fraction(spec.min) if spec.min is not None else None
+    high = to_fraction(spec.max) if spec.max is not None else None
+
+    def check_range(v, shown):
+        if low is not None and v < low or high is not None and v > high:
+            lo = "" if low is None else f"{Decimal(low.numerator) / low.denominator:f}"
+            hi = "" if high is None else f"{Decimal(high.numerator) / high.denominator:f}"
+            raise ValueError(f"{shown} is out of range [{lo}, {hi}]")
+
+    if t == "str":
+        return lambda s: s
+    if t == "enum":
+        choices = set(spec.choices)
+        listed = ", ".join(spec.choices)
+
+        def conv_enum(s):
+            if s in choices:
+                return s
+            raise ValueError(f"{s!r} is not one of: {listed}")
+
+        return conv_enum
+    if t == "int":
+
+        def conv_int(s):
+            try:
+                v = int(s)
+            except ValueError:
+                raise ValueError(f"{s!r} is not a whole number") from None
+            check_range(v, s)
+            return v
+
+        return conv_int
+    if t == "decimal":
+
+        def conv_dec(s):
+            text = s.replace(",", "") if "," in s else s
+            percent = text.endswith("%")
+            if percent:
+                text = text[:-1]
+            try:
+                d = Decimal(text.strip())
+                if not d.is_finite():
+                    raise InvalidOperation
+            except InvalidOperation:
+                raise ValueError(f"{s!r} is not a decimal number") from None
+            check_range(Fraction(d), s)
+            return format(d, "f")
+
+        return conv_dec
+    if t == "bool":
+
+        def conv_bool(s):
+            k = s.strip().lower()
+            if k in TRUE:
+                return 1
+            if k in FALSE:
+                return 0
+            raise ValueError(f"{s!r} is not a boolean (1/0, true/false, yes/no, 是/否)")
+
+        return conv_bool
+    if t == "timestamp":
+
+        def conv_ts(s):
+            try:
+                return parse_timestamp(s.strip())
+            except ValueError as e:
+                why = f" ({e})" if str(e) and "invalid" not in str(e) else ""
+                raise ValueError(f"{s!r} is not a timestamp YYYY-MM-DD HH:MM[:SS]{why}") from None
+
+        return conv_ts
+    if t == "date":
+
+        def conv_date(s):
+            try:
+                return date.fromisoformat(s.strip()[:10]).isoformat() if len(s.strip()) == 10 \
+                    else _bad_date(s)
+            except ValueError:
+                raise ValueError(f"{s!r} is not a date YYYY-MM-DD") from None
+
+        return conv_date
+    if t == "period":
+
+        def conv_period(s):
+            try:
+                return Period.parse(s).key
+            except ValueError:
+                raise ValueError(f"{s!r} is not a period (YYYY-MM, YYYY-Qn or YYYY)") from None
+
+        return conv_period
+    raise ValueError(f"unknown column type {t!r}")  # pragma: no cover
+
+
+def _bad_date(s):
+    raise ValueError(s)
+
+
+def python_value(spec, stored):
+    """Stored value back to Python: Fraction for decimals, bool, str."""
+    if stored is None:
+        return None
+    if spec.type == "decimal":
+        return Fraction(stored)
+    if spec.type == "bool":
+        return bool(stored)
+    return stored

@@ -1,0 +1,107 @@
+"""What a plugin sees while it computes one rule: the store, the period, the employees in scope
+and helpers to query a whole period of a source at once."""
+
+from pathlib import Path
+
+import attrs
+
+from .columns import format_timestamp
+from .errors import ScorecardError
+from .periods import Period
+from .store import Store, source_table
+from .workdays import WorkCalendar
+
+
+@attrs.define
+class Context:
+    store: Store
+    ruleset: object
+    scorecard: object
+    period: Period
+    employees: dict  # employee_id -> {"employee_id", "name", "site", "role", "level", ...}
+    calendar: WorkCalendar
+    ledger: bool = True
+    outcomes: dict = attrs.Factory(dict)  # item id -> {employee_id: ItemOutcome}, earlier items
+    counters: dict = attrs.Factory(dict)
+
+    # -- sources -------------------------------------------------------------------------
+    def table(self, source: str) -> str:
+        """The quoted SQL name of a source's table in the store."""
+        if source not in self.ruleset.sources:
+            raise ScorecardError(f"{self.ruleset.path}: unknown source {source!r}")
+        return f"[{source_table(self.ruleset.dataset, source)}]"
+
+    def file(self, source: str) -> str:
+        spec = self.ruleset.sources[source]
+        return Path(spec.path).name if spec.path else source
+
+    def ref(self, source: str, line) -> str:
+        """``contacts.csv:123``: where an employee can find the evidence."""
+        return f"{self.file(source)}:{line}"
+
+    def period_where(self, source: str, period: Period | None = None, prefix: str = ""):
+        """SQL condition and parameters selecting the rows of ``source`` in the period (rows are
+        in a period by their ``period_by`` column: a timestamp, a date or a period key)."""
+        period = period or self.period
+        spec = self.ruleset.sources[source]
+        col = spec.period_by
+        if col is None:
+            return "1", []
+        kind = self.ruleset.columns[source][col].type
+        c = f"{prefix}[{col}]"
+        if kind == "timestamp":
+            return f"{c} >= ? AND {c} < ?", [period.start_ts, period.end_ts]
+        if kind == "date":
+            return f"{c} >= ? AND {c} < ?", [period.start.isoformat(), period.end.isoformat()]
+        keys = period.keys_within()
+        return f"{c} IN ({', '.join('?' * len(keys))})", keys
+
+    def query(self, sql: str, params=()):
+        """Rows (tuples) of a SQL query against the store."""
+        return self.store.conn.execute(sql, list(params)).fetchall()
+
+    def in_scope(self, employee_id) -> bool:
+        return employee_id in self.employees
+
+    def timestamp(self, seconds) -> str:
+        return format_timestamp(seconds)
+
+    def count(self, name: str, n: int = 1):
+        self.counters[name] = self.counters.get(name, 0) + n
+
+    def match_where(self, source: str, match: dict | None, prefix: str = ""):
+        """SQL condition for ``match = { column = value | [values] | { op = ">=", value = n } }``
+        (booleans compare as 1/0; ``{ null = true }`` selects blank cells)."""
+        if not match:
+            return "1", []
+        parts, params = [], []
+        for col, want in match.items():
+            c = f"{prefix}[{col}]"
+            if isinstance(want, dict):
+                if "null" in want:
+                    parts.append(f"{c} IS {'' if want['null'] else 'NOT '}NULL")
+                    continue
+                op = want.get("op", "=")
+                if op not in ("=", "!=", "<", "<=", ">", ">="):
+                    raise ScorecardError(f"match.{col}.op: {op!r} is not a comparison")
+                parts.append(f"{c} {op} ?")
+                params.append(_sql_value(want.get("value")))
+            elif isinstance(want, list | tuple):
+                parts.append(f"{c} IN ({', '.join('?' * len(want))})")
+                params.extend(_sql_value(w) for w in want)
+            else:
+                parts.append(f"{c} = ?")
+                params.append(_sql_value(want))
+        return " AND ".join(parts), params
+
+    def where(self, source: str, match: dict | None = None, prefix: str = ""):
+        """Period condition and match condition together."""
+        ps, pp = self.period_where(source, prefix=prefix)
+        ms, mp = self.match_where(source, match, prefix=prefix)
+        return f"({ps}) AND ({ms})", pp + mp
+
+
+def _sql_value(v):
+    if isinstance(v, bool):
+        return int(v)
+    return v

@@ -1,0 +1,383 @@
+"""The evaluation: sources -> metrics -> scorers -> penalties -> total -> grade -> payout, in
+exact arithmetic, with every step's explanation lines kept in the ledger."""
+
+import hashlib
+import json
+from fractions import Fraction
+
+import attrs
+
+from . import __version__
+from .context import Context
+from .errors import EvaluationError, ScorecardError
+from .ingest import data_fingerprint, ingest
+from .numbers import fmt, quantize, to_text
+from .periods import Period
+from .plugins import plugin_rows
+from .registry import get_registry
+from .store import Store, now_text, source_table
+from .types import Adjustment, Grade, Line, Measure, Payout, Scored
+from .workdays import WorkCalendar
+
+
+@attrs.define
+class ItemOutcome:
+    item: object
+    measure: Measure
+    scored: Scored
+
+    @property
+    def points(self):
+        return self.scored.points
+
+
+@attrs.define
+class EmployeeResult:
+    """One employee's evaluation: items, adjustments, total, grade, payout and the ledger."""
+
+    employee: dict
+    scorecard: object
+    items: list = attrs.Factory(list)  # ItemOutcome
+    adjustments: list = attrs.Factory(list)  # (PenaltySpec, Adjustment)
+    total: Fraction | None = None
+    score: object = None  # Decimal
+    grade: Grade | None = None
+    payout: object = None  # Decimal
+    fines: object = None  # Decimal
+    lines: list = attrs.Factory(list)
+    focus: list = attrs.Factory(list)
+    status: str = "ok"
+
+    @property
+    def employee_id(self):
+        return self.employee["employee_id"]
+
+    def item(self, item_id) -> "ItemOutcome":
+        return next(o for o in self.items if o.item.id == item_id)
+
+    def points(self, item_id):
+        return self.item(item_id).points
+
+    def adjustment(self, penalty_id):
+        return next(a for p, a in self.adjustments if p.id == penalty_id)
+
+    def text(self) -> str:
+        return "\n".join(ln.text for ln in self.lines)
+
+
+@attrs.define
+class Evaluation:
+    ruleset: object
+    period: Period
+    results: list  # EmployeeResult, in employee order
+    fingerprints: dict
+    counters: dict
+    run_id: int | None = None
+    same_as: int | None = None
+    differs_from: int | None = None
+    result_hash: str = ""
+    store: object = None
+
+    def result(self, employee_id) -> "EmployeeResult":
+        for er in self.results:
+            if er.employee_id == employee_id:
+                return er
+        raise KeyError(employee_id)
+
+
+def _call(kind, type_name, method, rule_path, fn, *args):
+    """Call a plugin's method; anything it raises becomes an error naming plugin, hook and rule."""
+    owner = get_registry().owner_of(kind, type_name)
+    try:
+        return fn(*args)
+    except (ScorecardError, EvaluationError):
+        raise
+    except Exception as e:
+        raise EvaluationError(
+            f"plugin {owner!r} failed: {kind} type {type_name!r}, {method}() for rule "
+            f"{rule_path}: {type(e).__name__}: {e}") from e
+
+
+def _expect(kind, type_name, method, rule_path, result, cls, employees):
+    owner = get_registry().owner_of(kind, type_name)
+    where = f"plugin {owner!r}, {kind} type {type_name!r}, {method}() for rule {rule_path}"
+    if not isinstance(result, dict):
+        raise EvaluationError(f"{where} returned {type(result).__name__}, expected a dict of "
+                              f"employee_id -> {cls.__name__}")
+    missing = [e for e in employees if e not in result]
+    if missing:
+        raise EvaluationError(f"{where} returned no {cls.__name__} for {len(missing)} "
+                              f"employee(s), e.g. {missing[0]!r}")
+    for eid in employees:
+        if not isinstance(result[eid], cls):
+            raise EvaluationError(f"{where} returned {type(result[eid]).__name__} for "
+                                  f"{eid!r}, expected {cls.__name__}")
+    return result
+
+
+def load_employees(store, rs):
+    cols = list(rs.columns["employees"])
+    table = source_table(rs.dataset, "employees")
+    rows = store.conn.execute(
+        f"SELECT _line, {', '.join(f'[{c}]' for c in cols)} FROM [{table}] ORDER BY employee_id"
+    ).fetchall()
+    out = {}
+    for row in rows:
+        rec = dict(zip(["_line", *cols], row, strict=True))
+        rec.setdefault("site", rs.meta.site)
+        rec.setdefault("level", None)
+        out[rec["employee_id"]] = rec
+    return out
+
+
+def evaluate(store: Store, rs, period: Period, ledger: bool = True, ingest_first: bool = True,
+             only: set | None = None, progress=None) -> Evaluation:
+    """Evaluate the rule set over ``period`` (does not write a run: see :func:`record`)."""
+    registry = get_registry()
+    fingerprints = {}
+    if ingest_first:
+        ingest(store, rs)
+    for name in rs.sources:
+        rec = store.ingest_record(rs.dataset, name)
+        if rec is None:
+            raise ScorecardError(f"source {name!r} has not been ingested: run `scorecard ingest`")
+        fingerprints[name] = rec["fingerprint"]
+    employees = load_employees(store, rs)
+    if only:
+        unknown = sorted(set(only) - set(employees))
+        if unknown:
+            raise ScorecardError(f"unknown employee(s): {', '.join(unknown)}")
+        employees = {k: v for k, v in employees.items() if k in only}
+    calendar = WorkCalendar.from_spec(rs.calendar)
+    by_card: dict[str, dict] = {k: {} for k in rs.scorecards}
+    unmatched = []
+    for eid, emp in employees.items():
+        sc = rs.scorecard_for_role(emp["role"])
+        if sc is None:
+            unmatched.append(emp)
+        else:
+            by_card[sc.id][eid] = emp
+    if unmatched:
+        roles = sorted({r for sc in rs.scorecards.values() for r in sc.roles})
+        e = unmatched[0]
+        raise ScorecardError(
+            f"employees.csv:{e['_line']}: role {e['role']!r} of {e['employee_id']} has no "
+            f"scorecard (roles with one: {', '.join(roles)}); fix the role or add it to a "
+            f"scorecard's roles ({len(unmatched)} employee(s) affected)")
+    results, counters = {}, {}
+    for sc_id, emps in by_card.items():
+        if not emps:
+            continue
+        sc = rs.scorecards[sc_id]
+        ctx = Context(store=store, ruleset=rs, scorecard=sc, period=period, employees=emps,
+                      calendar=calendar, ledger=ledger, counters=counters)
+        res = {eid: EmployeeResult(employee=emp, scorecard=sc) for eid, emp in emps.items()}
+        _evaluate_card(registry, rs, sc, ctx, res)
+        results.update(res)
+        if progress:
+            progress(len(emps))
+    ordered = [results[e] for e in employees if e in results]
+    return Evaluation(ruleset=rs, period=period, results=ordered, fingerprints=fingerprints,
+                      counters=counters)
+
+
+def _evaluate_card(registry, rs, sc, ctx, res):
+    eids = list(ctx.employees)
+    for item in sc.items:
+        metric = registry.get("metric", item.type)
+        ctx.count("hook_calls")
+        measures = _call("metric", item.type, "compute", item.path, metric.compute, ctx, item)
+        _expect("metric", item.type, "compute", item.path, measures, Measure, eids)
+        if item.score is not None:
+            scorer = registry.get("scorer", item.score.type)
+            ctx.count("hook_calls")
+            scored = _call("scorer", item.score.type, "score", item.path, scorer.score, ctx, item,
+                           measures)
+            _expect("scorer", item.score.type, "score", item.path, scored, Scored, eids)
+        else:
+            scored = {e: value_points(item, measures[e]) for e in eids}
+        ctx.outcomes[item.id] = {}
+        for eid in eids:
+            out = ItemOutcome(item=item, measure=measures[eid], scored=scored[eid])
+            ctx.outcomes[item.id][eid] = out
+            res[eid].items.append(out)
+    for pen in sc.penalties:
+        ptype = registry.get("penalty", pen.type)
+        ctx.count("hook_calls")
+        adj = _call("penalty", pen.type, "apply", pen.path, ptype.apply, ctx, pen)
+        _expect("penalty", pen.type, "apply", pen.path, adj, Adjustment, eids)
+        for eid in eids:
+            res[eid].adjustments.append((pen, adj[eid]))
+    r = rs.rounding
+    for eid in eids:
+        er = res[eid]
+        counted = [o for o in er.items if o.item.in_total]
+        present = [o for o in counted if o.points is not None]
+        for o in er.items:
+            er.lines.extend(o.measure.lines)
+            er.lines.extend(o.scored.lines)
+        if not present and counted:
+            er.status = "no_score"
+            er.lines.append(Line("total", "no item has data for this period: no score"))
+        else:
+            total = sum((o.points for o in present), Fraction(0))
+            parts = " + ".join(f"{o.item.id} {fmt(o.points)}" for o in present)
+            for pen, a in er.adjustments:
+                er.lines.extend(a.lines)
+                if a.points:
+                    total += a.points
+                    parts += f" {'+' if a.points > 0 else '−'} {pen.id} {fmt(abs(a.points))}"
+            clamped = total
+            if sc.total.min is not None and clamped < sc.total.min:
+                clamped = sc.total.min
+            if sc.total.max is not None and clamped > sc.total.max:
+                clamped = sc.total.max
+            er.total = clamped
+            er.score = quantize(clamped, r.score, r.mode)
+            text = f"total = {parts or '0'} = {fmt(total)}"
+            if clamped != total:
+                text += f", clamped to {fmt(clamped)}"
+            text += f"; score {er.score} (rounded {r.mode.replace('_', '-')} to {r.score})"
+            er.lines.append(Line("total", text, er.score))
+        fines = sum((a.fines for _, a in er.adjustments), Fraction(0))
+        er.fines = quantize(fines, r.money, r.mode)
+        er.focus = focus_sections(sc, er)
+    scores = {eid: (Fraction(res[eid].score) if res[eid].score is not None else None)
+              for eid in eids}
+    if sc.grading is not None:
+        g = registry.get("grading", sc.grading.type)
+        ctx.count("hook_calls")
+        grades = _call("grading", sc.grading.type, "grade", sc.grading.path, g.grade, ctx,
+                       sc.grading, scores)
+        _expect("grading", sc.grading.type, "grade", sc.grading.path, grades, Grade, eids)
+        for eid in eids:
+            res[eid].grade = grades[eid]
+            res[eid].lines.extend(grades[eid].lines)
+    if sc.payout is not None:
+        p = registry.get("payout", sc.payout.type)
+        ctx.count("hook_calls")
+        pays = _call("payout", sc.payout.type, "pay", sc.payout.path, p.pay, ctx, sc.payout, res)
+        _expect("payout", sc.payout.type, "pay", sc.payout.path, pays, Payout, eids)
+        for eid in eids:
+            amount = pays[eid].amount
+            res[eid].payout = None if amount is None else quantize(amount, r.money, r.mode)
+            res[eid].lines.extend(pays[eid].lines)
+    if not ctx.ledger:
+        for eid in eids:
+            res[eid].lines = [ln for ln in res[eid].lines if ln.rule == "total"]
+
+
+def value_points(item, measure: Measure) -> Scored:
+    """Default scoring: the measured value is the points, clamped to [0, max] when max is set."""
+    v = measure.value
+    if v is None:
+        return Scored(None, (Line(item.id, f"{item.id}: no data this period; left out"),))
+    if item.max is not None and (v > item.max or v < 0):
+        c = min(max(v, Fraction(0)), item.max)
+        return Scored(c, (Line(item.id, f"{item.id}: {fmt(v)} clamped to [0, {fmt(item.max)}] "
+                                        f"= {fmt(c)}", c),))
+    return Scored(v)
+
+
+def focus_sections(sc, er) -> list[str]:
+    """The sections where most points were lost (training focus), largest loss first."""
+    if not sc.sections or sc.focus_sections <= 0:
+        return []
+    lost: dict[str, Fraction] = {}
+    for o in er.items:
+        if o.item.section and o.item.max is not None and o.points is not None:
+            lost[o.item.section] = lost.get(o.item.section, Fraction(0)) + (o.item.max - o.points)
+    order = sorted((s for s in lost if lost[s] > 0), key=lambda s: (-lost[s], s))
+    return order[: sc.focus_sections]
+
+
+def lost_in_sections(er) -> dict:
+    lost: dict[str, Fraction] = {}
+    for o in er.items:
+        if o.item.section and o.item.max is not None and o.points is not None:
+            lost[o.item.section] = lost.get(o.item.section, Fraction(0)) + (o.item.max - o.points)
+    return lost
+
+
+# -- recording ---------------------------------------------------------------------------------
+def result_rows(run_id, ev: Evaluation):
+    results, items, lines = [], [], []
+    for er in ev.results:
+        e = er.employee
+        g = er.grade
+        results.append({
+            "run_id": run_id, "employee_id": e["employee_id"], "name": e.get("name"),
+            "site": e.get("site"), "role": e.get("role"), "level": e.get("level"),
+            "scorecard": er.scorecard.id, "status": er.status,
+            "score": None if er.score is None else str(er.score),
+            "score_exact": to_text(er.total),
+            "grade": g.grade if g else None, "grade_label": g.label if g else None,
+            "grade_label_zh": g.label_zh if g else None,
+            "coefficient": to_text(g.coefficient) if g and g.coefficient is not None else None,
+            "eligible": None if g is None else int(g.eligible),
+            "rank": g.rank if g else None,
+            "payout": None if er.payout is None else str(er.payout),
+            "fines": str(er.fines) if er.fines else None,
+            "focus": json.dumps(er.focus),
+            "data": None,
+        })
+        for n, o in enumerate(er.items):
+            it = o.item
+            lost = (it.max - o.points) if it.max is not None and o.points is not None else None
+            items.append({
+                "run_id": run_id, "employee_id": e["employee_id"], "item_id": it.id,
+                "ord": n, "kind": "item", "label": it.label, "label_zh": it.label_zh,
+                "section": it.section, "value": to_text(o.measure.value),
+                "points": to_text(o.points), "max": to_text(it.max), "lost": to_text(lost),
+            })
+        for n, (pen, a) in enumerate(er.adjustments, len(er.items)):
+            items.append({
+                "run_id": run_id, "employee_id": e["employee_id"], "item_id": pen.id,
+                "ord": n, "kind": "penalty", "label": pen.label, "label_zh": pen.label_zh,
+                "section": None,
+                "value": to_text(a.fines) if a.fines else None, "points": to_text(a.points),
+                "max": None, "lost": to_text(-a.points) if a.points else None,
+            })
+        for seq, ln in enumerate(er.lines, 1):
+            lines.append({"run_id": run_id, "employee_id": e["employee_id"], "seq": seq,
+                          "rule": ln.rule, "text": ln.text, "points": to_text(ln.points),
+                          "ref": ln.ref})
+    return results, items, lines
+
+
+def result_hash(results, items) -> str:
+    h = hashlib.sha256()
+    for r in results:
+        h.update(json.dumps({k: v for k, v in r.items() if k != "run_id"}, sort_keys=True,
+                            ensure_ascii=False).encode())
+    for i in items:
+        h.update(json.dumps({k: v for k, v in i.items() if k != "run_id"}, sort_keys=True,
+                            ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def record(store: Store, ev: Evaluation, ledger=True, label=None) -> Evaluation:
+    """Store the evaluation as a new immutable run; notes an earlier identical run."""
+    rs = ev.ruleset
+    run_id = store.next_run_id()
+    results, items, lines = result_rows(run_id, ev)
+    rh = result_hash(results, items)
+    dfp = data_fingerprint(ev.fingerprints)
+    prev = store.find_same_run(rs.hash, dfp, ev.period.key, rh)
+    if prev is not None:
+        if prev[1] == rh:
+            ev.same_as = prev[0]
+        else:
+            ev.differs_from = prev[0]
+    plugins = [{k: v for k, v in p.items() if k in ("name", "version")} for p in plugin_rows()]
+    run = {
+        "id": run_id, "created_at": now_text(), "org": rs.meta.org, "site": rs.meta.site,
+        "bundle": rs.meta.bundle, "dataset": rs.dataset, "period": ev.period.key,
+        "ruleset_path": str(rs.path), "ruleset_text": rs.text, "ruleset_hash": rs.hash,
+        "data_fingerprint": dfp, "plugins": json.dumps(plugins), "scorecard_version": __version__,
+        "ledger": int(ledger), "result_hash": rh, "same_as": ev.same_as,
+        "employees": len(results), "label": label,
+    }
+    store.save_run(run, results, items, lines if ledger else [])
+    ev.run_id, ev.result_hash = run_id, rh
+    return ev

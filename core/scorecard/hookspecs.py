@@ -1,0 +1,119 @@
+"""The hook specifications: every way a plugin can extend scorecard.
+
+Each ``register_*`` hook receives a ``register`` callable; call it once per thing you provide.
+Registered objects are looked up by their ``name`` from the rule set's ``type = "..."`` keys, and
+two plugins registering the same name is an error that names both.
+
+Hooks are called once when the plugin manager loads (registration) or once per rule per
+evaluation through the registered objects' methods: never once per record.
+"""
+
+from pluggy import HookimplMarker, HookspecMarker
+
+#: Version of this hook-spec module. A plugin may declare ``SCORECARD_HOOKSPEC = N`` (module or
+#: object attribute); the core refuses a plugin whose N is newer than this, or older than
+#: :data:`OLDEST_SUPPORTED_HOOKSPEC`.
+HOOKSPEC_VERSION = 1
+OLDEST_SUPPORTED_HOOKSPEC = 1
+
+hookspec = HookspecMarker("scorecard")
+hookimpl = HookimplMarker("scorecard")
+
+
+@hookspec
+def register_source_types(register):
+    """Register data-source readers.
+
+    :param register: call ``register(source_type)`` with an object that has ``name`` (the rule
+        set's ``[sources.X] type``) and ``read(spec, base_dir)`` returning a
+        :class:`scorecard.sources.RawTable` (file name, header, rows of text cells with their
+        line numbers). Type coercion, column mapping and validation are done by the core from the
+        rule set's column declarations, so a reader only yields text.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_metric_types(register):
+    """Register metric calculators (measures).
+
+    :param register: call ``register(metric_type)`` with a :class:`scorecard.types.MetricType`:
+        ``name``, a ``Params`` attrs class for its rule-set keys, and
+        ``compute(ctx, item)`` returning ``{employee_id: Measure}`` for every employee in
+        ``ctx.employees``. ``compute`` is called once per item per evaluation and should read the
+        whole period at once through ``ctx`` (SQL against the store).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_scorers(register):
+    """Register scorers: rules that turn an item's measured value into points (deduction from a
+    base, tier tables, shortfall steps, scaling ...).
+
+    :param register: call ``register(scorer)`` with a :class:`scorecard.types.Scorer`: ``name``,
+        ``Params`` and ``score(ctx, item, measures)`` returning ``{employee_id: Scored}``.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_penalty_types(register):
+    """Register penalty and adjustment rules (points added or deducted after the items, money
+    fines reported beside the score).
+
+    :param register: call ``register(penalty_type)`` with a
+        :class:`scorecard.types.PenaltyType`: ``name``, ``Params`` and
+        ``apply(ctx, penalty)`` returning ``{employee_id: Adjustment}``.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_grading_types(register):
+    """Register grading schemes (bands with labels and pay coefficients, eligibility, ranking).
+
+    :param register: call ``register(grading_type)`` with a
+        :class:`scorecard.types.GradingType`: ``name``, ``Params`` and
+        ``grade(ctx, spec, scores)`` returning ``{employee_id: Grade}``.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_payout_types(register):
+    """Register payout schemes (bonus from a base, position pay × coefficient, floors, caps).
+
+    :param register: call ``register(payout_type)`` with a
+        :class:`scorecard.types.PayoutType`: ``name``, ``Params`` and
+        ``pay(ctx, spec, results)`` returning ``{employee_id: Payout}``.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_bundles(register):
+    """Register an organisation bundle: its default rule set, sample data and docs.
+
+    :param register: call ``register(bundle)`` with a :class:`scorecard.bundles.Bundle` naming
+        the directory holding ``scorecard.toml`` and ``data/*.csv``, the sample period and the
+        docs page. ``scorecard init --org NAME`` and ``scorecard demo`` use it.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_commands(cli):
+    """Add commands to the ``scorecard`` click group.
+
+    :param cli: the :class:`click.Group`; decorate functions with ``@cli.command()``.
+
+    .. versionadded:: 0.1
+    """

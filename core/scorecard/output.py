@@ -1,0 +1,50 @@
+"""Formatting of results as a table, JSON or CSV (the same for every command)."""
+
+import csv
+import io
+import json
+import sys
+
+import click
+
+
+def progress(label: str, total: int | None):
+    """A progress callback on a terminal; ``None`` when piped (then nothing is printed)."""
+    if not sys.stderr.isatty():
+        return None, None
+    bar = click.progressbar(length=total, label=label, file=sys.stderr)
+    bar.__enter__()
+    return bar.update, bar
+
+
+def table(rows: list[dict], columns: list[str], headers: list[str] | None = None) -> str:
+    headers = headers or columns
+    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    widths = [max([_w(h)] + [_w(row[i]) for row in cells]) for i, h in enumerate(headers)]
+    out = ["  ".join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(),
+           "  ".join("-" * w for w in widths)]
+    for row in cells:
+        out.append("  ".join(_pad(v, widths[i]) for i, v in enumerate(row)).rstrip())
+    return "\n".join(out)
+
+
+def _w(text: str) -> int:
+    # CJK characters take two columns in a terminal
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _w(text))
+
+
+def to_csv(rows: list[dict], columns: list[str]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+    return buf.getvalue()
+
+
+def to_json(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=str)

@@ -1,0 +1,100 @@
+"""The plugin manager: built-in plugins first, then installed ones from the ``scorecard``
+entry-point group (loaded lazily, on first use, so tests can keep them out)."""
+
+import importlib
+import os
+
+import pluggy
+
+from . import hookspecs
+from .errors import ScorecardError
+
+DEFAULT_PLUGINS = (
+    "scorecard_plugins.sources",
+    "scorecard_plugins.measures",
+    "scorecard_plugins.scorers",
+    "scorecard_plugins.composite",
+    "scorecard_plugins.penalties",
+    "scorecard_plugins.grading",
+    "scorecard_plugins.payouts",
+)
+
+pm = pluggy.PluginManager("scorecard")
+pm.add_hookspecs(hookspecs)
+
+_loaded = False
+#: plugins that failed to load: {name: message}; `scorecard plugins` still lists the others
+load_errors: dict[str, str] = {}
+
+
+def _check_version(plugin, name):
+    wanted = getattr(plugin, "SCORECARD_HOOKSPEC", None)
+    if wanted is None:
+        return
+    if not (hookspecs.OLDEST_SUPPORTED_HOOKSPEC <= int(wanted) <= hookspecs.HOOKSPEC_VERSION):
+        raise ScorecardError(
+            f"plugin {name!r} targets hook-spec version {wanted}, but this scorecard supports "
+            f"{hookspecs.OLDEST_SUPPORTED_HOOKSPEC}..{hookspecs.HOOKSPEC_VERSION}: upgrade "
+            f"scorecard or install a matching version of the plugin"
+        )
+
+
+def load_plugins():
+    """Register the built-ins and the installed plugins once.
+
+    ``SCORECARD_LOAD_PLUGINS`` (comma-separated distribution/entry-point names, may be empty)
+    limits which installed plugins load; built-ins always load.
+    """
+    global _loaded
+    if _loaded:
+        return pm
+    _loaded = True
+    for name in DEFAULT_PLUGINS:
+        mod = importlib.import_module(name)
+        _check_version(mod, name)
+        pm.register(mod, name)
+    _load_entrypoints()
+    pm.check_pending()
+    return pm
+
+
+def _load_entrypoints():
+    from importlib.metadata import entry_points
+
+    allow = os.environ.get("SCORECARD_LOAD_PLUGINS")
+    allowed = None if allow is None else {a.strip() for a in allow.split(",") if a.strip()}
+    for ep in entry_points(group="scorecard"):
+        if allowed is not None and ep.name not in allowed and ep.dist.name not in allowed:
+            continue
+        if pm.get_plugin(ep.name) is not None:
+            continue
+        try:
+            plugin = ep.load()
+            _check_version(plugin, ep.name)
+            pm.register(plugin, ep.name)
+        except ScorecardError as e:
+            load_errors[ep.name] = e.message
+        except Exception as e:  # a broken plugin must not take the others down
+            load_errors[ep.name] = f"{type(e).__name__}: {e}"
+
+
+def plugin_rows():
+    """One row per registered plugin: name, hooks it implements, version of its distribution."""
+    load_plugins()
+    dists = {}
+    for plugin, dist in pm.list_plugin_distinfo():
+        dists[id(plugin)] = dist
+    rows = []
+    for plugin in pm.get_plugins():
+        name = pm.get_name(plugin)
+        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+        dist = dists.get(id(plugin))
+        row = {"name": name, "hooks": hooks}
+        if dist is not None:
+            row["version"] = dist.version
+            row["distribution"] = dist.metadata["Name"]
+        rows.append(row)
+    rows.sort(key=lambda r: (r["name"] not in DEFAULT_PLUGINS, r["name"]))
+    for name, message in sorted(load_errors.items()):
+        rows.append({"name": name, "hooks": [], "error": message})
+    return rows

@@ -1,0 +1,92 @@
+"""Everything the plugins registered, by kind and name, with the plugin that registered it."""
+
+import difflib
+
+import attrs
+
+from .errors import EvaluationError, ScorecardError
+from .plugins import load_plugins
+
+#: registration hook -> the kind of thing it registers (as the rule set calls it)
+KINDS = {
+    "register_source_types": "source",
+    "register_metric_types": "metric",
+    "register_scorers": "scorer",
+    "register_penalty_types": "penalty",
+    "register_grading_types": "grading",
+    "register_payout_types": "payout",
+    "register_bundles": "bundle",
+}
+
+
+@attrs.define
+class Registry:
+    by_kind: dict = attrs.Factory(lambda: {k: {} for k in KINDS.values()})
+    owner: dict = attrs.Factory(dict)  # (kind, name) -> plugin name
+
+    def get(self, kind: str, name: str, where: str = ""):
+        table = self.by_kind[kind]
+        if name in table:
+            return table[name]
+        close = difflib.get_close_matches(name, list(table), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        known = ", ".join(sorted(table)) or "none installed"
+        raise ScorecardError(
+            f"{where}unknown {kind} type {name!r}{hint} (known: {known}). "
+            f"Install the plugin that provides it, or fix the name."
+        )
+
+    def names(self, kind: str) -> list[str]:
+        return sorted(self.by_kind[kind])
+
+    def owner_of(self, kind: str, name: str) -> str:
+        return self.owner.get((kind, name), "?")
+
+
+_registry: Registry | None = None
+
+
+def get_registry(refresh: bool = False) -> Registry:
+    """Build (once) the registry by calling every plugin's ``register_*`` implementation, one
+    plugin at a time, so each registered object is attributed to its plugin."""
+    global _registry
+    if _registry is not None and not refresh:
+        return _registry
+    pm = load_plugins()
+    reg = Registry()
+    for hook_name, kind in KINDS.items():
+        caller = getattr(pm.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):  # registration order
+            plugin_name = impl.plugin_name
+
+            def register(obj, _kind=kind, _plugin=plugin_name):
+                name = getattr(obj, "name", None)
+                if not isinstance(name, str) or not name:
+                    raise EvaluationError(
+                        f"plugin {_plugin!r} registered a {_kind} without a string 'name': {obj!r}"
+                    )
+                if name in reg.by_kind[_kind]:
+                    other = reg.owner[(_kind, name)]
+                    raise ScorecardError(
+                        f"two plugins register the {_kind} type {name!r}: {other!r} and "
+                        f"{_plugin!r}. Uninstall one of them, or rename the type in one."
+                    )
+                reg.by_kind[_kind][name] = obj
+                reg.owner[(_kind, name)] = _plugin
+
+            try:
+                impl.function(*[{"register": register}[a] for a in impl.argnames])
+            except (ScorecardError, EvaluationError):
+                raise
+            except Exception as e:
+                raise EvaluationError(
+                    f"plugin {plugin_name!r} failed in hook {hook_name}: {type(e).__name__}: {e}"
+                ) from e
+    _registry = reg
+    return reg
+
+
+def reset():
+    """Forget the built registry (tests that register a plugin call this)."""
+    global _registry
+    _registry = None

@@ -1,0 +1,440 @@
+"""Rule sets: one TOML file declaring the organisation, period kind, sources, scorecards (items,
+penalties, grading, payout) and the rounding policy. Loaded with tomllib into frozen attrs
+objects; every key is checked (see :mod:`scorecard.schema`)."""
+
+import hashlib
+import re
+import tomllib
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from .errors import RuleSetError
+from .numbers import ROUNDING_MODES
+from .periods import PERIOD_KINDS
+from .registry import Registry, get_registry
+from .schema import SchemaError, build, convert, did_you_mean, locate
+
+COLUMN_TYPES = ("str", "int", "decimal", "bool", "timestamp", "date", "period", "enum")
+
+
+@attrs.frozen
+class ColumnSpec:
+    type: Literal["str", "int", "decimal", "bool", "timestamp", "date", "period", "enum"] = "str"
+    required: bool = True  # a blank cell is an error (unless there is a default)
+    default: Any = None  # used for a blank cell
+    choices: tuple[str, ...] = ()  # for enum
+    min: Fraction | None = None
+    max: Fraction | None = None
+    header: str | None = None  # the file's header when it differs from the column name
+
+
+def parse_column(value, path) -> ColumnSpec:
+    """``"timestamp"``, ``"bool?"`` (blank allowed), ``"enum:phone|online|email"`` or a table."""
+    if isinstance(value, dict):
+        spec = build(ColumnSpec, value, path)
+        if spec.type == "enum" and not spec.choices:
+            raise SchemaError(path, "an enum column needs choices = [...]")
+        return spec
+    if not isinstance(value, str):
+        raise SchemaError(path, f"expected a column type such as 'str' or a table, got {value!r}")
+    text, required = value.strip(), True
+    if text.endswith("?"):
+        text, required = text[:-1], False
+    choices = ()
+    if text.startswith("enum:"):
+        choices = tuple(c.strip() for c in text[5:].split("|") if c.strip())
+        text = "enum"
+    if text not in COLUMN_TYPES:
+        raise SchemaError(
+            path, f"unknown column type {text!r}{did_you_mean(text, COLUMN_TYPES)} "
+            f"(one of {', '.join(COLUMN_TYPES)}; add ? for optional, enum:a|b for choices)"
+        )
+    return ColumnSpec(type=text, required=required, choices=choices)
+
+
+@attrs.frozen
+class SourceSpec:
+    type: str = "csv"
+    path: str | None = None
+    encoding: str = "auto"
+    delimiter: str = ","
+    sheet: str | None = None
+    table: str | None = None
+    query: str | None = None
+    period_by: str | None = None  # column deciding which period a row belongs to
+    key: str | None = None  # column whose values must be unique
+    history: bool = False  # metrics read rows outside the period (earlier/later periods)
+    description: str = ""
+    columns: dict[str, Any] = attrs.Factory(dict)
+
+
+@attrs.frozen
+class RuleSetMeta:
+    org: str
+    bundle: str | None = None
+    site: str = "main"
+    period: Literal["month", "quarter", "year"] = "month"
+    currency: str = "CNY"
+    title: str = ""
+    title_zh: str = ""
+    description: str = ""
+    extends: str | None = None
+
+
+@attrs.frozen
+class Rounding:
+    score: str = "0.01"
+    money: str = "0.01"
+    mode: Literal["half_up", "half_even", "half_down", "up", "down", "floor", "ceiling"] = (
+        "half_up"
+    )
+
+
+@attrs.frozen
+class CalendarSpec:
+    country: str = "CN"
+    subdivision: str | None = None
+    extra_holidays: tuple[date, ...] = ()
+    extra_workdays: tuple[date, ...] = ()
+
+
+@attrs.frozen
+class SectionSpec:
+    label: str = ""
+    label_zh: str = ""
+
+
+@attrs.frozen
+class TotalSpec:
+    min: Fraction | None = None  # clamp the total (None: not clamped)
+    max: Fraction | None = None
+
+
+ITEM_KEYS = ("id", "type", "label", "label_zh", "section", "max", "in_total", "score",
+             "description")
+PENALTY_KEYS = ("id", "type", "label", "label_zh", "description")
+
+
+@attrs.frozen
+class ScoreSpec:
+    type: str
+    params: Any
+
+
+@attrs.frozen
+class ItemSpec:
+    id: str
+    type: str
+    params: Any
+    label: str = ""
+    label_zh: str = ""
+    section: str | None = None
+    max: Fraction | None = None
+    in_total: bool = True
+    score: ScoreSpec | None = None
+    description: str = ""
+    path: str = ""  # key path in the rule set, for messages
+
+
+@attrs.frozen
+class PenaltySpec:
+    id: str
+    type: str
+    params: Any
+    label: str = ""
+    label_zh: str = ""
+    description: str = ""
+    path: str = ""
+
+
+@attrs.frozen
+class TypedSpec:
+    type: str
+    params: Any
+    path: str = ""
+
+
+@attrs.frozen
+class Scorecard:
+    id: str
+    label: str = ""
+    label_zh: str = ""
+    roles: tuple[str, ...] = ()  # empty: every role
+    sections: dict[str, SectionSpec] = attrs.Factory(dict)
+    items: tuple[ItemSpec, ...] = ()
+    penalties: tuple[PenaltySpec, ...] = ()
+    total: TotalSpec = TotalSpec()
+    grading: TypedSpec | None = None
+    payout: TypedSpec | None = None
+    focus_sections: int = 2  # how many most-lost sections to name per employee
+
+    def item(self, item_id):
+        return next((i for i in self.items if i.id == item_id), None)
+
+
+@attrs.frozen
+class RuleSet:
+    path: Path
+    text: str
+    data: dict
+    meta: RuleSetMeta
+    rounding: Rounding
+    calendar: CalendarSpec
+    sources: dict[str, SourceSpec]
+    columns: dict[str, dict[str, ColumnSpec]]
+    scorecards: dict[str, Scorecard]
+    process: dict
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    @property
+    def dataset(self) -> str:
+        """Namespace of this rule set's source tables in the store: organisation and site."""
+        return re.sub(r"[^0-9A-Za-z]+", "_", f"{self.meta.org}__{self.meta.site}").strip("_")
+
+    def scorecard_for_role(self, role: str) -> Scorecard | None:
+        for sc in self.scorecards.values():
+            if not sc.roles or role in sc.roles:
+                return sc
+        return None
+
+
+TOP_KEYS = ("ruleset", "rounding", "calendar", "sources", "scorecards", "process")
+
+
+def _typed_params(registry, kind, type_name, data, path, common):
+    plugin = registry.get(kind, type_name, where=f"{path}.type: ")
+    params = {k: v for k, v in data.items() if k not in common}
+    return build(plugin.Params, params, path, extra_known=common)
+
+
+def _item(registry, data, path) -> ItemSpec:
+    if not isinstance(data, dict):
+        raise SchemaError(path, "expected a table")
+    for key in ("id", "type"):
+        if key not in data:
+            raise SchemaError(f"{path}.{key}", "missing: every item needs an id and a type")
+    common = {k: v for k, v in data.items() if k in ITEM_KEYS}
+    params = _typed_params(registry, "metric", data["type"], data, path, ITEM_KEYS)
+    score = None
+    if "score" in common:
+        sdata = common["score"]
+        if isinstance(sdata, str):
+            sdata = {"type": sdata}
+        if not isinstance(sdata, dict) or "type" not in sdata:
+            raise SchemaError(f"{path}.score", "expected a table with a type, e.g. "
+                              "score = { type = \"deduct\", per = 1 }")
+        sp = _typed_params(registry, "scorer", sdata["type"], sdata, f"{path}.score", ("type",))
+        score = ScoreSpec(type=sdata["type"], params=sp)
+    return ItemSpec(
+        id=convert(str, common["id"], f"{path}.id"),
+        type=data["type"],
+        params=params,
+        label=convert(str, common.get("label", ""), f"{path}.label"),
+        label_zh=convert(str, common.get("label_zh", ""), f"{path}.label_zh"),
+        section=convert(str | None, common.get("section"), f"{path}.section"),
+        max=convert(Fraction | None, common.get("max"), f"{path}.max"),
+        in_total=convert(bool, common.get("in_total", True), f"{path}.in_total"),
+        score=score,
+        description=convert(str, common.get("description", ""), f"{path}.description"),
+        path=path,
+    )
+
+
+def _penalty(registry, data, path) -> PenaltySpec:
+    if not isinstance(data, dict):
+        raise SchemaError(path, "expected a table")
+    for key in ("id", "type"):
+        if key not in data:
+            raise SchemaError(f"{path}.{key}", "missing: every penalty needs an id and a type")
+    params = _typed_params(registry, "penalty", data["type"], data, path, PENALTY_KEYS)
+    return PenaltySpec(
+        id=convert(str, data["id"], f"{path}.id"), type=data["type"], params=params,
+        label=convert(str, data.get("label", ""), f"{path}.label"),
+        label_zh=convert(str, data.get("label_zh", ""), f"{path}.label_zh"),
+        description=convert(str, data.get("description", ""), f"{path}.description"),
+        path=path,
+    )
+
+
+def _typed(registry, kind, data, path) -> TypedSpec:
+    if not isinstance(data, dict) or "type" not in data:
+        raise SchemaError(f"{path}.type", f"missing: the {kind} table needs a type")
+    params = _typed_params(registry, kind, data["type"], data, path, ("type",))
+    return TypedSpec(type=data["type"], params=params, path=path)
+
+
+SCORECARD_KEYS = ("label", "label_zh", "roles", "sections", "items", "penalties", "total",
+                  "grading", "payout", "focus_sections")
+
+
+def _scorecard(registry, sc_id, data, path) -> Scorecard:
+    if not isinstance(data, dict):
+        raise SchemaError(path, "expected a table")
+    for key in data:
+        if key not in SCORECARD_KEYS:
+            raise SchemaError(f"{path}.{key}", f"unknown key{did_you_mean(key, SCORECARD_KEYS)} "
+                              f"(allowed here: {', '.join(SCORECARD_KEYS)})")
+    items = tuple(_item(registry, d, f"{path}.items[{i}]")
+                  for i, d in enumerate(convert(list, data.get("items", []), f"{path}.items")))
+    seen = {}
+    for it in items:
+        if it.id in seen:
+            raise SchemaError(f"{it.path}.id", f"duplicate item id {it.id!r} (also {seen[it.id]})")
+        seen[it.id] = it.path
+    penalties = tuple(
+        _penalty(registry, d, f"{path}.penalties[{i}]")
+        for i, d in enumerate(convert(list, data.get("penalties", []), f"{path}.penalties"))
+    )
+    for p in penalties:
+        if p.id in seen:
+            raise SchemaError(f"{p.path}.id", f"duplicate id {p.id!r} (also {seen[p.id]})")
+        seen[p.id] = p.path
+    sections = convert(dict[str, SectionSpec], data.get("sections", {}), f"{path}.sections")
+    for it in items:
+        if it.section is not None and sections and it.section not in sections:
+            raise SchemaError(f"{it.path}.section", f"unknown section {it.section!r}"
+                              f"{did_you_mean(it.section, sections)} (declared: "
+                              f"{', '.join(sections)})")
+    return Scorecard(
+        id=sc_id,
+        label=convert(str, data.get("label", ""), f"{path}.label"),
+        label_zh=convert(str, data.get("label_zh", ""), f"{path}.label_zh"),
+        roles=convert(tuple[str, ...], data.get("roles", []), f"{path}.roles"),
+        sections=sections,
+        items=items,
+        penalties=penalties,
+        total=convert(TotalSpec, data.get("total", {}), f"{path}.total"),
+        grading=_typed(registry, "grading", data["grading"], f"{path}.grading")
+        if "grading" in data else None,
+        payout=_typed(registry, "payout", data["payout"], f"{path}.payout")
+        if "payout" in data else None,
+        focus_sections=convert(int, data.get("focus_sections", 2), f"{path}.focus_sections"),
+    )
+
+
+def read_toml(path: Path) -> tuple[str, dict]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RuleSetError(path, "", "file not found; create one with `scorecard init`") from None
+    except UnicodeDecodeError as e:
+        raise RuleSetError(path, "", f"not UTF-8 ({e.reason}); save the rule set as UTF-8") \
+            from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"line (\d+)", str(e))
+        raise RuleSetError(path, "", f"invalid TOML: {e}", int(m[1]) if m else None) from None
+
+
+def load_ruleset(path, registry: Registry | None = None, data: dict | None = None,
+                 text: str | None = None) -> RuleSet:
+    """Load and validate a rule set file. Errors name the file, the key path and the line."""
+    path = Path(path)
+    if data is None:
+        text, data = read_toml(path)
+    registry = registry or get_registry()
+    try:
+        return _load(path, text, data, registry)
+    except SchemaError as e:
+        raise RuleSetError(path, e.path, e.reason, locate(text or "", e.path)) from None
+
+
+def _load(path, text, data, registry) -> RuleSet:
+    for key in data:
+        if key not in TOP_KEYS:
+            raise SchemaError(key, f"unknown section{did_you_mean(key, TOP_KEYS)} "
+                              f"(allowed: {', '.join(TOP_KEYS)})")
+    if "ruleset" not in data:
+        raise SchemaError("ruleset", "missing: add a [ruleset] table with org = \"...\"")
+    meta = build(RuleSetMeta, data["ruleset"], "ruleset")
+    if meta.period not in PERIOD_KINDS:  # pragma: no cover - Literal guards it
+        raise SchemaError("ruleset.period", "unknown period kind")
+    rounding = build(Rounding, data.get("rounding", {}), "rounding")
+    for key in ("score", "money"):
+        value = getattr(rounding, key)
+        if not re.fullmatch(r"(1|0\.0*1)", value):
+            raise SchemaError(f"rounding.{key}", f"expected a step such as \"0.01\" or \"1\", got "
+                              f"{value!r}")
+    assert rounding.mode in ROUNDING_MODES
+    calendar = build(CalendarSpec, data.get("calendar", {}), "calendar")
+    sources, columns = {}, {}
+    raw_sources = data.get("sources", {})
+    if not isinstance(raw_sources, dict):
+        raise SchemaError("sources", "expected a table of sources")
+    for name, sdata in raw_sources.items():
+        spath = f"sources.{name}"
+        spec = build(SourceSpec, sdata, spath)
+        registry.get("source", spec.type, where=f"{spath}.type: ")
+        cols = {c: parse_column(v, f"{spath}.columns.{c}") for c, v in spec.columns.items()}
+        if not cols:
+            raise SchemaError(f"{spath}.columns", "declare the columns this source must have")
+        for ref in (spec.period_by, spec.key):
+            if ref is not None and ref not in cols:
+                raise SchemaError(spath, f"{ref!r} is not one of its columns "
+                                  f"{did_you_mean(ref, cols)}")
+        if spec.period_by and cols[spec.period_by].type not in ("timestamp", "date", "period"):
+            raise SchemaError(f"{spath}.period_by", "must name a timestamp, date or period column")
+        sources[name] = spec
+        columns[name] = cols
+    if "employees" not in sources:
+        raise SchemaError("sources.employees", "missing: every rule set needs an employees source "
+                          "(employee_id, name, site, role, level)")
+    for needed in ("employee_id", "name", "role"):
+        if needed not in columns["employees"]:
+            raise SchemaError(f"sources.employees.columns.{needed}", "missing: required column")
+    raw_cards = data.get("scorecards", {})
+    if not isinstance(raw_cards, dict) or not raw_cards:
+        raise SchemaError("scorecards", "missing: declare at least one [scorecards.NAME]")
+    scorecards = {k: _scorecard(registry, k, v, f"scorecards.{k}") for k, v in raw_cards.items()}
+    process = convert(dict[str, Any], data.get("process", {}), "process")
+    rs = RuleSet(path=path, text=text or "", data=data, meta=meta, rounding=rounding,
+                 calendar=calendar, sources=sources, columns=columns, scorecards=scorecards,
+                 process=process)
+    _check_references(rs, registry)
+    return rs
+
+
+def _check_references(rs: RuleSet, registry: Registry):
+    """Types may validate their params against the rule set (sources exist, columns exist)."""
+    for sc in rs.scorecards.values():
+        for it in sc.items:
+            plugin = registry.get("metric", it.type)
+            validate = getattr(plugin, "validate", None)
+            if validate:
+                validate(rs, sc, it)
+            if it.score is not None:
+                scorer = registry.get("scorer", it.score.type)
+                if getattr(scorer, "validate", None):
+                    scorer.validate(rs, sc, it)
+        for p in sc.penalties:
+            plugin = registry.get("penalty", p.type)
+            if getattr(plugin, "validate", None):
+                plugin.validate(rs, sc, p)
+        for spec, kind in ((sc.grading, "grading"), (sc.payout, "payout")):
+            if spec is not None:
+                plugin = registry.get(kind, spec.type)
+                if getattr(plugin, "validate", None):
+                    plugin.validate(rs, sc, spec)
+
+
+def require_source(rs: RuleSet, name: str, path: str, columns=()):
+    """For plugins' ``validate``: the source exists and has these columns."""
+    if name not in rs.sources:
+        raise SchemaError(path, f"unknown source {name!r}{did_you_mean(name, rs.sources)} "
+                          f"(declared: {', '.join(rs.sources)})")
+    cols = rs.columns[name]
+    for c in columns:
+        if c is not None and c not in cols:
+            raise SchemaError(path, f"source {name!r} has no column {c!r}{did_you_mean(c, cols)}")

@@ -1,0 +1,161 @@
+"""The SQLite store: ingested source tables, and immutable evaluation runs with their results,
+item points and explanation lines."""
+
+import contextlib
+import json
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS _ingests (
+    dataset TEXT, source TEXT, fingerprint TEXT, file TEXT, rows INTEGER, ingested_at TEXT,
+    PRIMARY KEY (dataset, source));
+CREATE TABLE IF NOT EXISTS _quarantine (
+    dataset TEXT, source TEXT, file TEXT, line INTEGER, reason TEXT, row TEXT);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY, created_at TEXT, org TEXT, site TEXT, bundle TEXT, dataset TEXT,
+    period TEXT, ruleset_path TEXT, ruleset_text TEXT, ruleset_hash TEXT, data_fingerprint TEXT,
+    plugins TEXT, scorecard_version TEXT, ledger INTEGER, result_hash TEXT, same_as INTEGER,
+    employees INTEGER, label TEXT);
+CREATE TABLE IF NOT EXISTS results (
+    run_id INTEGER, employee_id TEXT, name TEXT, site TEXT, role TEXT, level TEXT,
+    scorecard TEXT, status TEXT, score TEXT, score_exact TEXT, grade TEXT, grade_label TEXT,
+    grade_label_zh TEXT, coefficient TEXT, eligible INTEGER, rank INTEGER, payout TEXT,
+    fines TEXT, focus TEXT, data TEXT,
+    PRIMARY KEY (run_id, employee_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS items (
+    run_id INTEGER, employee_id TEXT, item_id TEXT, ord INTEGER, kind TEXT, label TEXT,
+    label_zh TEXT, section TEXT, value TEXT, points TEXT, max TEXT, lost TEXT,
+    PRIMARY KEY (run_id, employee_id, item_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS explanations (
+    run_id INTEGER, employee_id TEXT, seq INTEGER, rule TEXT, text TEXT, points TEXT, ref TEXT,
+    PRIMARY KEY (run_id, employee_id, seq)) WITHOUT ROWID;
+"""
+
+IMMUTABLE = ("runs", "results", "items", "explanations")
+
+
+def source_table(dataset: str, source: str) -> str:
+    return f"src__{dataset}__{source}"
+
+
+class Store:
+    """Open (creating if needed) a scorecard database."""
+
+    def __init__(self, path):
+        self.path = Path(path) if str(path) != ":memory:" else None
+        self.db = sqlite_utils.Database(path if self.path is None else str(self.path))
+        self.conn = self.db.conn
+        # explicit transactions only (see transaction()): a run or an ingest lands whole or not
+        self.conn.isolation_level = None
+        self.conn.execute("PRAGMA journal_mode=WAL") if self.path else None
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.executescript(SCHEMA)
+        for table in IMMUTABLE:
+            for op in ("UPDATE", "DELETE"):
+                self.conn.execute(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, 'runs are immutable: {table} cannot be changed'); "
+                    f"END"
+                )
+
+    @contextlib.contextmanager
+    def transaction(self):
+        self.conn.execute("BEGIN")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- ingests -------------------------------------------------------------------------
+    def ingest_record(self, dataset, source):
+        row = self.conn.execute(
+            "SELECT fingerprint, file, rows, ingested_at FROM _ingests "
+            "WHERE dataset = ? AND source = ?", (dataset, source)).fetchone()
+        return None if row is None else dict(zip(("fingerprint", "file", "rows", "ingested_at"),
+                                                 row, strict=True))
+
+    def has_table(self, name) -> bool:
+        return self.db[name].exists()
+
+    # -- runs ----------------------------------------------------------------------------
+    def next_run_id(self) -> int:
+        (n,) = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM runs").fetchone()
+        return n
+
+    def find_same_run(self, ruleset_hash, data_fingerprint, period, result_hash):
+        row = self.conn.execute(
+            "SELECT id, result_hash FROM runs WHERE ruleset_hash = ? AND data_fingerprint = ? "
+            "AND period = ? ORDER BY id DESC LIMIT 1",
+            (ruleset_hash, data_fingerprint, period)).fetchone()
+        return row
+
+    def run(self, run_id):
+        rows = list(self.db.query("SELECT * FROM runs WHERE id = ?", [run_id]))
+        return rows[0] if rows else None
+
+    def latest_run(self, org=None, period=None, site=None, dataset=None):
+        where, params = [], []
+        for col, val in (("org", org), ("period", period), ("site", site),
+                         ("dataset", dataset)):
+            if val is not None:
+                where.append(f"{col} = ?")
+                params.append(val)
+        sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = list(self.db.query(sql + " ORDER BY id DESC LIMIT 1", params))
+        return rows[0] if rows else None
+
+    def runs(self):
+        return list(self.db.query("SELECT id, created_at, org, site, bundle, period, "
+                                  "ruleset_hash, data_fingerprint, employees, same_as, label "
+                                  "FROM runs ORDER BY id"))
+
+    def results(self, run_id):
+        return list(self.db.query("SELECT * FROM results WHERE run_id = ? ORDER BY employee_id",
+                                  [run_id]))
+
+    def items(self, run_id, employee_id=None):
+        sql = "SELECT * FROM items WHERE run_id = ?"
+        params = [run_id]
+        if employee_id is not None:
+            sql += " AND employee_id = ?"
+            params.append(employee_id)
+        return list(self.db.query(sql + " ORDER BY employee_id, ord", params))
+
+    def explanations(self, run_id, employee_id):
+        return list(self.db.query(
+            "SELECT seq, rule, text, points, ref FROM explanations WHERE run_id = ? AND "
+            "employee_id = ? ORDER BY seq", [run_id, employee_id]))
+
+    def save_run(self, run: dict, results, items, explanations) -> int:
+        """Write a run and everything it produced in one transaction."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO runs (" + ", ".join(run) + ") VALUES ("
+                + ", ".join("?" for _ in run) + ")", list(run.values()))
+            self._insert_many("results", results)
+            self._insert_many("items", items)
+            self._insert_many("explanations", explanations)
+        return run["id"]
+
+    def _insert_many(self, table, rows):
+        it = iter(rows)
+        first = next(it, None)
+        if first is None:
+            return
+        cols = list(first)
+        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+        self.conn.execute(sql, [first[c] for c in cols])
+        self.conn.executemany(sql, ([r[c] for c in cols] for r in it))
+
+
+def now_text() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str)

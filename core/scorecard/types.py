@@ -1,0 +1,126 @@
+"""What plugins implement and what they return. Plugin authors subclass these bases.
+
+All numbers are exact :class:`fractions.Fraction` (see :mod:`scorecard.numbers`); money and final
+scores are rounded by the engine, once, by the rule set's declared policy.
+"""
+
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+
+@attrs.frozen
+class NoParams:
+    """Parameters of a type that takes none."""
+
+
+@attrs.frozen
+class Line:
+    """One explanation line of the ledger: which rule, what happened, and the points it moved.
+
+    ``ref`` points at the evidence (a contact id, ``file:line``), so an employee can check it.
+    """
+
+    rule: str
+    text: str
+    points: Fraction | None = None
+    ref: str | None = None
+
+
+@attrs.frozen
+class Measure:
+    """An item's measured value for one employee. ``value`` is None when there was no data
+    (a rate with no denominator, a mean of nothing): scorers and composites decide what that
+    means, and must say so in a line."""
+
+    value: Fraction | None
+    lines: tuple[Line, ...] = ()
+    data: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class Scored:
+    """An item's points for one employee. ``points`` is None when the item is left out (no data,
+    and the rule says to leave it out)."""
+
+    points: Fraction | None
+    lines: tuple[Line, ...] = ()
+
+
+@attrs.frozen
+class Adjustment:
+    """A penalty or reward for one employee: ``points`` added to the total (negative for a
+    deduction) and money ``fines`` reported beside the score."""
+
+    points: Fraction = Fraction(0)
+    fines: Fraction = Fraction(0)
+    lines: tuple[Line, ...] = ()
+
+
+@attrs.frozen
+class Grade:
+    grade: str | None
+    label: str = ""
+    label_zh: str = ""
+    coefficient: Fraction | None = None
+    eligible: bool = True  # takes part in the ranking
+    rank: int | None = None
+    lines: tuple[Line, ...] = ()
+
+
+@attrs.frozen
+class Payout:
+    amount: Fraction | None
+    lines: tuple[Line, ...] = ()
+
+
+class _Typed:
+    #: the name used in the rule set's ``type = "..."``
+    name: str = ""
+    #: attrs class holding the type's own rule-set keys (validated by the loader)
+    Params: type = NoParams
+    #: one sentence for ``scorecard plugins`` and the docs
+    description: str = ""
+    #: optional ``(ctx, spec) -> list[tuple[key_path, message]]`` problems found before running
+    check = None
+
+
+class SourceType(_Typed):
+    """Reads raw text rows. See :mod:`scorecard.sources`."""
+
+    def read(self, spec, base_dir):  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class MetricType(_Typed):
+    """Measures one item for every employee in scope, over the whole period at once."""
+
+    def compute(self, ctx, item) -> dict:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def sources(self, item) -> dict[str, set[str]]:
+        """The sources and columns this item reads (for ``scorecard check``)."""
+        return {}
+
+
+class Scorer(_Typed):
+    """Turns measures into points for one item, for every employee at once."""
+
+    def score(self, ctx, item, measures: dict) -> dict:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class PenaltyType(_Typed):
+    def apply(self, ctx, penalty) -> dict:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class GradingType(_Typed):
+    def grade(self, ctx, spec, scores: dict) -> dict:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class PayoutType(_Typed):
+    def pay(self, ctx, spec, results: dict) -> dict:  # pragma: no cover - interface
+        raise NotImplementedError

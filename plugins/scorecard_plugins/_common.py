@@ -1,0 +1,124 @@
+"""Helpers shared by the built-in plugins (not a plugin itself)."""
+
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from scorecard.numbers import fmt, to_fraction
+from scorecard.ruleset import require_source
+from scorecard.schema import SchemaError
+
+
+def check_match(rs, source, match, path):
+    require_source(rs, source, f"{path}.source", list(match or {}))
+
+
+DURATION_UNITS = {"s": 1, "sec": 1, "min": 60, "h": 3600, "d": 86400}
+DAY_UNITS = ("cd", "wd")  # calendar-date difference; working days
+
+
+@attrs.frozen
+class Limit:
+    """A time limit such as ``20 s``, ``1 min``, ``24 h``, ``2 d`` (elapsed), ``0 cd`` (by
+    calendar date: same day) or ``7 wd`` (working days, by date)."""
+
+    amount: Fraction
+    unit: str
+    text: str
+
+    @property
+    def seconds(self) -> int | None:
+        if self.unit in DURATION_UNITS:
+            return int(self.amount * DURATION_UNITS[self.unit])
+        return None
+
+
+def parse_limit(text, path) -> Limit:
+    if not isinstance(text, str):
+        raise SchemaError(path, f"expected a limit such as \"20 s\", \"1 min\", \"24 h\", "
+                                f"\"7 wd\" (working days) or \"0 cd\" (same date), got {text!r}")
+    parts = text.split()
+    if len(parts) != 2 or (parts[1] not in DURATION_UNITS and parts[1] not in DAY_UNITS):
+        raise SchemaError(path, f"{text!r} is not a limit: a number and a unit (s, min, h, d, "
+                                f"cd = calendar dates, wd = working days), e.g. \"20 s\"")
+    try:
+        amount = to_fraction(parts[0])
+    except ValueError:
+        raise SchemaError(path, f"{text!r}: {parts[0]!r} is not a number") from None
+    if amount < 0:
+        raise SchemaError(path, f"{text!r}: a limit cannot be negative")
+    if parts[1] in DAY_UNITS and amount.denominator != 1:
+        raise SchemaError(path, f"{text!r}: day limits are whole days")
+    return Limit(amount, parts[1], text)
+
+
+def describe_seconds(sec: int) -> str:
+    if sec < 120:
+        return f"{sec} s"
+    if sec < 7200:
+        return f"{fmt(Fraction(sec, 60))} min"
+    return f"{fmt(Fraction(sec, 3600))} h"
+
+
+def base_marks(ctx, item, spec) -> dict:
+    """``{employee_id: (mark, ref)}`` of discretionary base marks recorded for this item and
+    period in ``spec.base_source`` (columns employee_id, period, item, mark by default)."""
+    if not spec.base_source:
+        return {}
+    src = spec.base_source
+    where, params = ctx.where(src, {spec.base_item_column: item.id})
+    rows = ctx.query(f"SELECT employee_id, [{spec.base_value_column}], _line FROM "
+                     f"{ctx.table(src)} WHERE {where} ORDER BY _line", params)
+    out = {}
+    for eid, mark, line in rows:
+        if eid not in ctx.employees:
+            continue
+        ref = ctx.ref(src, line)
+        if eid in out:
+            from scorecard.errors import DataError
+
+            raise DataError([(ref, f"a second {item.id} mark for {eid} in {ctx.period} (first at "
+                                   f"{out[eid][1]}); keep one")])
+        m = to_fraction(mark)
+        if m < 0 or (item.max is not None and m > item.max):
+            from scorecard.errors import DataError
+
+            raise DataError([(ref, f"mark {fmt(m)} for {item.id} is outside 0..{fmt(item.max)}")])
+        out[eid] = (m, ref)
+    return out
+
+
+@attrs.frozen
+class BaseParams:
+    """Where a scorer's starting mark comes from: the item max, a number, or a recorded
+    discretionary mark (the supervisor's 酌情给分) when there is one for the period."""
+
+    base: Any = "max"
+    base_source: str | None = None
+    base_item_column: str = "item"
+    base_value_column: str = "mark"
+
+
+def base_for(item, params, marks, eid):
+    if eid in marks:
+        m, ref = marks[eid]
+        return m, f"discretionary base {fmt(m)} ({ref})"
+    if params.base == "max":
+        if item.max is None:
+            raise SchemaError(f"{item.path}.max", "base = \"max\" needs the item's max")
+        return item.max, f"base {fmt(item.max)} (item max)"
+    b = to_fraction(params.base)
+    return b, f"base {fmt(b)}"
+
+
+def validate_base(rs, item, params, path):
+    if params.base != "max":
+        try:
+            to_fraction(params.base)
+        except (TypeError, ValueError):
+            raise SchemaError(f"{path}.base", f"expected \"max\" or a number, got "
+                                              f"{params.base!r}") from None
+    if params.base_source:
+        require_source(rs, params.base_source, f"{path}.base_source",
+                       ["employee_id", params.base_item_column, params.base_value_column])

@@ -1,0 +1,77 @@
+"""Weighted composite of earlier items: leaves out components with no data and rescales the
+rest (after-sales 0.7/0.2/0.1), or a plain weighted sum (0.85 × ability + 0.15 × attitude)."""
+
+from fractions import Fraction
+
+import attrs
+
+from scorecard import hookimpl
+from scorecard.numbers import fmt
+from scorecard.schema import SchemaError
+from scorecard.types import Line, Measure, MetricType
+
+
+@attrs.frozen
+class CompositeParams:
+    components: dict[str, Fraction]  # earlier item id -> weight
+    use: str = "value"  # combine the components' "value" or their "points"
+    rescale_missing: bool = True  # leave out components with no data, scale the rest up
+    require: list[str] = attrs.Factory(list)  # components that must be present
+
+
+class Composite(MetricType):
+    name = "composite"
+    Params = CompositeParams
+    description = "Σ weight × component over earlier items; components without data are left "\
+                  "out and the other weights rescaled to their sum."
+
+    def validate(self, rs, sc, item):
+        p = item.params
+        earlier = [i.id for i in sc.items[: sc.items.index(item)]]
+        for c in p.components:
+            if c not in earlier:
+                raise SchemaError(f"{item.path}.components.{c}",
+                                  f"not an item declared before {item.id!r} in this scorecard "
+                                  f"(earlier items: {', '.join(earlier) or 'none'})")
+        if p.use not in ("value", "points"):
+            raise SchemaError(f"{item.path}.use", "one of value, points")
+
+    def compute(self, ctx, item):
+        p = item.params
+        out = {}
+        for eid in ctx.employees:
+            parts, used, total, missing = [], Fraction(0), Fraction(0), []
+            for cid, w in p.components.items():
+                o = ctx.outcomes[cid][eid]
+                v = o.measure.value if p.use == "value" else o.points
+                if v is None:
+                    missing.append(cid)
+                    continue
+                used += w
+                total += w * v
+                parts.append(f"{fmt(w)} × {cid} {fmt(v)}")
+            absent_required = [c for c in p.require if c in missing]
+            if not parts or absent_required:
+                why = "no component has data" if not parts else \
+                    f"required {', '.join(absent_required)} missing"
+                out[eid] = Measure(None, (Line(item.id, f"{item.id}: {why}"),))
+                continue
+            text = " + ".join(parts)
+            full = sum(p.components.values(), Fraction(0))
+            if missing and p.rescale_missing and used != full:
+                value = total / used * full
+                text = (f"({text}) / {fmt(used)}{'' if full == 1 else ' × ' + fmt(full)} = "
+                        f"{fmt(value)} ({', '.join(missing)} left out, weights rescaled)")
+            else:
+                value = total
+                text = f"{text} = {fmt(value)}"
+                if missing:
+                    text += f" ({', '.join(missing)} missing, counted as 0)"
+            out[eid] = Measure(value, (Line(item.id, f"{item.id}: {text}"),),
+                               {"missing": missing})
+        return out
+
+
+@hookimpl
+def register_metric_types(register):
+    register(Composite())

@@ -1,0 +1,114 @@
+"""Payouts: bonus = base(level) × score / 100, and position pay Q(role) × band coefficient, with
+floors and caps; fines are reported beside the payout and netted only when the rule set says."""
+
+from fractions import Fraction
+
+import attrs
+
+from scorecard import hookimpl
+from scorecard.errors import ScorecardError
+from scorecard.numbers import fmt
+from scorecard.schema import SchemaError
+from scorecard.types import Line, Payout, PayoutType
+
+
+@attrs.frozen
+class LevelBaseParams:
+    bases: dict[str, Fraction]  # level -> bonus base
+    key: str = "level"  # employee column the base is chosen by
+    divisor: Fraction = Fraction(100)
+    floor: Fraction | None = Fraction(0)
+    cap: Fraction | None = None
+    net_fines: bool = False
+
+
+@attrs.frozen
+class PositionParams:
+    q: dict[str, Fraction]  # role (or level) -> position performance pay Q
+    key: str = "role"
+    floor: Fraction | None = Fraction(0)
+    cap: Fraction | None = None
+    net_fines: bool = False
+
+
+def _employee_key(ctx, er, key, table, path):
+    value = er.employee.get(key)
+    if value not in table:
+        raise ScorecardError(
+            f"employees.csv:{er.employee.get('_line')}: {key} {value!r} of "
+            f"{er.employee_id} has no entry in {path} (known: {', '.join(table)}); fix the "
+            f"employee's {key} or add it to the rule set")
+    return value, table[value]
+
+
+def _finish(amount, p, er, currency, parts):
+    lines = []
+    if p.floor is not None and amount < p.floor:
+        parts.append(f"raised to the floor {fmt(p.floor)}")
+        amount = p.floor
+    if p.cap is not None and amount > p.cap:
+        parts.append(f"capped at {fmt(p.cap)}")
+        amount = p.cap
+    fines = er.fines or 0
+    if fines:
+        if p.net_fines:
+            amount -= Fraction(fines)
+            parts.append(f"fines {fines} {currency} netted")
+        else:
+            parts.append(f"fines {fines} {currency} reported beside, not netted")
+    lines.append(Line("payout", "payout: " + "; ".join(parts), amount))
+    return Payout(amount, tuple(lines))
+
+
+class LevelBase(PayoutType):
+    name = "level_base"
+    Params = LevelBaseParams
+    description = "bonus = base(level) × score / 100 (floors, caps; fines beside)."
+
+    def validate(self, rs, sc, spec):
+        if spec.params.divisor <= 0:
+            raise SchemaError(f"{spec.path}.divisor", "must be above 0")
+
+    def pay(self, ctx, spec, results):
+        p = spec.params
+        cur = ctx.ruleset.meta.currency
+        out = {}
+        for eid, er in results.items():
+            if er.score is None:
+                out[eid] = Payout(None, (Line("payout", "payout: no score, no payout"),))
+                continue
+            level, base = _employee_key(ctx, er, p.key, p.bases, f"{spec.path}.bases")
+            amount = base * Fraction(er.score) / p.divisor
+            parts = [f"base {fmt(base)} ({p.key} {level}) × {er.score} / {fmt(p.divisor)} = "
+                     f"{fmt(amount)} {cur}"]
+            out[eid] = _finish(amount, p, er, cur, parts)
+        return out
+
+
+class PositionCoefficient(PayoutType):
+    name = "position_coefficient"
+    Params = PositionParams
+    description = "pay = Q(position) × the grade's coefficient (floors, caps; fines beside)."
+
+    def pay(self, ctx, spec, results):
+        p = spec.params
+        cur = ctx.ruleset.meta.currency
+        out = {}
+        for eid, er in results.items():
+            coef = er.grade.coefficient if er.grade is not None else None
+            if er.score is None or coef is None:
+                out[eid] = Payout(None, (Line("payout", "payout: no grade coefficient, no "
+                                                        "payout"),))
+                continue
+            key, q = _employee_key(ctx, er, p.key, p.q, f"{spec.path}.q")
+            amount = q * coef
+            parts = [f"Q {fmt(q)} ({p.key} {key}) × coefficient {fmt(coef)} (grade "
+                     f"{er.grade.grade}) = {fmt(amount)} {cur}"]
+            out[eid] = _finish(amount, p, er, cur, parts)
+        return out
+
+
+@hookimpl
+def register_payout_types(register):
+    register(LevelBase())
+    register(PositionCoefficient())

@@ -1,0 +1,208 @@
+"""Scorers: how a measured value becomes points — deduction from a base, shortfall steps below a
+target, tier tables, and scaling. All clamp to [0, max] when the item has a max."""
+
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from scorecard import hookimpl
+from scorecard.numbers import ceil_div, clamp, fmt
+from scorecard.schema import SchemaError
+from scorecard.types import Line, Scored, Scorer
+
+from ._common import BaseParams, base_for, base_marks, validate_base
+
+
+def _clamp(item, v):
+    return clamp(v, Fraction(0), item.max)
+
+
+def _clamp_text(item, raw, got):
+    return "" if raw == got else f", clamped to [0, {fmt(item.max)}]"
+
+
+@attrs.frozen
+class DeductParams(BaseParams):
+    per: Fraction = Fraction(1)  # points per counted incident
+
+
+class Deduct(Scorer):
+    name = "deduct"
+    Params = DeductParams
+    description = "points = clamp(base − per × value, 0, max); base = the item max or the "\
+                  "supervisor's discretionary mark for the period."
+
+    def validate(self, rs, sc, item):
+        validate_base(rs, item, item.score.params, f"{item.path}.score")
+
+    def score(self, ctx, item, measures):
+        p = item.score.params
+        marks = base_marks(ctx, item, p)
+        out = {}
+        for eid, m in measures.items():
+            base, base_text = base_for(item, p, marks, eid)
+            n = m.value if m.value is not None else Fraction(0)
+            raw = base - p.per * n
+            pts = _clamp(item, raw)
+            out[eid] = Scored(pts, (Line(item.id, f"{item.id}: {base_text} − {fmt(p.per)} × "
+                                                  f"{fmt(n)} = {fmt(raw)}"
+                                                  f"{_clamp_text(item, raw, pts)} → {fmt(pts)}",
+                                         pts),))
+        return out
+
+
+@attrs.frozen
+class ShortfallParams(BaseParams):
+    target: Fraction = Fraction(90)
+    step: Fraction = Fraction(1)  # each started step below the target costs per_step
+    per_step: Fraction = Fraction(1)
+    no_data: str = "keep_base"  # no measured value: "keep_base" or "leave_out"
+
+
+class Shortfall(Scorer):
+    name = "shortfall"
+    Params = ShortfallParams
+    description = "Full base at or above the target; − per_step for every started step below it."
+
+    def validate(self, rs, sc, item):
+        p = item.score.params
+        validate_base(rs, item, p, f"{item.path}.score")
+        if p.step <= 0:
+            raise SchemaError(f"{item.path}.score.step", "must be above 0")
+        if p.no_data not in ("keep_base", "leave_out"):
+            raise SchemaError(f"{item.path}.score.no_data", "one of keep_base, leave_out")
+
+    def score(self, ctx, item, measures):
+        p = item.score.params
+        marks = base_marks(ctx, item, p)
+        out = {}
+        for eid, m in measures.items():
+            base, base_text = base_for(item, p, marks, eid)
+            if m.value is None:
+                if p.no_data == "leave_out":
+                    out[eid] = Scored(None, (Line(item.id, f"{item.id}: no data: left out"),))
+                else:
+                    pts = _clamp(item, base)
+                    out[eid] = Scored(pts, (Line(item.id, f"{item.id}: no survey data: keeps "
+                                                          f"{base_text} → {fmt(pts)}", pts),))
+                continue
+            if m.value >= p.target:
+                steps = 0
+                why = f"{fmt(m.value)} ≥ target {fmt(p.target)}"
+            else:
+                steps = ceil_div(p.target - m.value, p.step)
+                why = (f"{fmt(m.value)} < target {fmt(p.target)}: ⌈({fmt(p.target)} − "
+                       f"{fmt(m.value)}) / {fmt(p.step)}⌉ = {steps} step(s)")
+            raw = base - steps * p.per_step
+            pts = _clamp(item, raw)
+            out[eid] = Scored(pts, (Line(item.id, f"{item.id}: {why}; {base_text} − {steps} × "
+                                                  f"{fmt(p.per_step)} = {fmt(raw)}"
+                                                  f"{_clamp_text(item, raw, pts)} → {fmt(pts)}",
+                                         pts),))
+        return out
+
+
+@attrs.frozen
+class Tier:
+    points: Fraction
+    min: Fraction | None = None  # value >= min
+    max: Fraction | None = None  # value <= max
+    above: Fraction | None = None  # value > above
+    below: Fraction | None = None  # value < below
+    equals: Any = None
+    label: str = ""
+
+    def matches(self, v) -> bool:
+        if self.equals is not None:
+            return v == Fraction(self.equals) if not isinstance(self.equals, bool) else \
+                v == int(self.equals)
+        return ((self.min is None or v >= self.min) and (self.max is None or v <= self.max)
+                and (self.above is None or v > self.above)
+                and (self.below is None or v < self.below))
+
+    def text(self) -> str:
+        parts = []
+        if self.equals is not None:
+            parts.append(f"= {self.equals}")
+        for sym, v in (("≥", self.min), ("≤", self.max), (">", self.above), ("<", self.below)):
+            if v is not None:
+                parts.append(f"{sym} {fmt(v)}")
+        return self.label or (" and ".join(parts) if parts else "otherwise")
+
+
+@attrs.frozen
+class TiersParams:
+    tiers: list[Tier]
+    otherwise: Fraction | None = Fraction(0)  # no tier matched (None: an error)
+    no_data: Fraction | None = None  # value when nothing was measured (None: left out)
+
+
+class Tiers(Scorer):
+    name = "tiers"
+    Params = TiersParams
+    description = "Tier table: the first tier whose condition holds gives the points "\
+                  "(\"≥ 90 → 20, ≥ 85 → 10, ...\")."
+
+    def validate(self, rs, sc, item):
+        p = item.score.params
+        if not p.tiers:
+            raise SchemaError(f"{item.path}.score.tiers", "give at least one tier")
+        for i, t in enumerate(p.tiers):
+            if item.max is not None and t.points > item.max:
+                raise SchemaError(f"{item.path}.score.tiers[{i}].points",
+                                  f"{fmt(t.points)} is above the item max {fmt(item.max)}")
+
+    def score(self, ctx, item, measures):
+        p = item.score.params
+        out = {}
+        for eid, m in measures.items():
+            if m.value is None:
+                pts = p.no_data
+                out[eid] = Scored(pts, (Line(item.id, f"{item.id}: no data: " + (
+                    "left out" if pts is None else f"{fmt(pts)} by rule"), pts),))
+                continue
+            tier = next((t for t in p.tiers if t.matches(m.value)), None)
+            if tier is None:
+                if p.otherwise is None:
+                    from scorecard.errors import EvaluationError
+
+                    raise EvaluationError(f"{item.path}: no tier matches {fmt(m.value)} for {eid}")
+                pts, why = p.otherwise, "no tier matched"
+            else:
+                pts, why = tier.points, tier.text()
+            out[eid] = Scored(pts, (Line(item.id, f"{item.id}: {fmt(m.value)} → tier {why} → "
+                                                  f"{fmt(pts)}", pts),))
+        return out
+
+
+@attrs.frozen
+class ScaleParams:
+    factor: Fraction = Fraction(1)
+    clamp: bool = True
+
+
+class Scale(Scorer):
+    name = "scale"
+    Params = ScaleParams
+    description = "points = value × factor (e.g. a rate × 0.12), clamped to [0, max]."
+
+    def score(self, ctx, item, measures):
+        p = item.score.params
+        out = {}
+        for eid, m in measures.items():
+            if m.value is None:
+                out[eid] = Scored(None, (Line(item.id, f"{item.id}: no data: left out"),))
+                continue
+            raw = m.value * p.factor
+            pts = _clamp(item, raw) if p.clamp else raw
+            out[eid] = Scored(pts, (Line(item.id, f"{item.id}: {fmt(m.value)} × {fmt(p.factor)} "
+                                                  f"= {fmt(raw)}{_clamp_text(item, raw, pts)}",
+                                         pts),))
+        return out
+
+
+@hookimpl
+def register_scorers(register):
+    for cls in (Deduct, Shortfall, Tiers, Scale):
+        register(cls())

@@ -1,0 +1,201 @@
+"""Source readers: CSV (encoding detected), Excel .xlsx, a SQLite table or query, JSON lines.
+
+Readers only yield text cells with line numbers; the core maps and coerces columns."""
+
+import codecs
+import csv
+import json
+import sqlite3
+from pathlib import Path
+
+from scorecard import hookimpl
+from scorecard.errors import DataError, ScorecardError
+from scorecard.sources import RawTable
+from scorecard.types import SourceType
+
+SAMPLE = 1 << 16
+
+
+def _path(spec, base_dir, what) -> Path:
+    if not spec.path:
+        raise ScorecardError(f"a {what} source needs path = \"...\"")
+    p = Path(spec.path)
+    p = p if p.is_absolute() else Path(base_dir) / p
+    if not p.exists():
+        raise ScorecardError(f"{p}: file not found; put the export there or fix the source path")
+    return p
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 with or without BOM, else GB18030 (a superset of GBK/GB2312, what Excel writes on a
+    Chinese Windows), else what charset-normalizer finds."""
+    with open(path, "rb") as f:
+        head = f.read(SAMPLE)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
+        return "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head).best()
+    if best is None:
+        raise ScorecardError(f"{path}: cannot tell the text encoding; set encoding = \"...\" on "
+                             f"the source")
+    return best.encoding
+
+
+class CSVSource(SourceType):
+    name = "csv"
+    description = "CSV file with a header row; UTF-8 (BOM or not) or GB18030/GBK, detected."
+
+    def read(self, spec, base_dir):
+        path = _path(spec, base_dir, "csv")
+        enc = detect_encoding(path) if spec.encoding == "auto" else spec.encoding
+        try:
+            codecs.lookup(enc)
+        except LookupError:
+            raise ScorecardError(f"{path}: unknown encoding {enc!r}") from None
+        f = open(path, encoding=enc, newline="")
+        reader = csv.reader(f, delimiter=spec.delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            f.close()
+            raise DataError([(f"{path.name}:1", "empty file: expected a header row")]) from None
+        except UnicodeDecodeError as e:
+            f.close()
+            raise DataError([(f"{path.name}:1", f"not {enc}: {e.reason}; set encoding = "
+                                                "\"gb18030\" (or the right one) on the source")]) \
+                from None
+
+        def rows():
+            try:
+                with f:
+                    start = reader.line_num + 1
+                    for cells in reader:
+                        yield start, cells
+                        start = reader.line_num + 1
+            except UnicodeDecodeError as e:
+                raise DataError([(f"{path.name}:{reader.line_num + 1}",
+                                  f"cannot be read as {enc} ({e.reason}); set encoding = "
+                                  f"\"...\" on the source")]) from None
+            except csv.Error as e:
+                raise DataError([(f"{path.name}:{reader.line_num}", f"bad CSV: {e}")]) from None
+
+        return RawTable(file=path.name, header=header, rows=rows())
+
+
+class XLSXSource(SourceType):
+    name = "xlsx"
+    description = "Excel .xlsx workbook: one sheet (sheet = \"name\", default the first)."
+
+    def read(self, spec, base_dir):
+        import openpyxl
+
+        path = _path(spec, base_dir, "xlsx")
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        if spec.sheet is not None and spec.sheet not in wb.sheetnames:
+            raise ScorecardError(f"{path}: no sheet {spec.sheet!r} (sheets: "
+                                 f"{', '.join(wb.sheetnames)})")
+        ws = wb[spec.sheet] if spec.sheet else wb.worksheets[0]
+        it = ws.iter_rows(values_only=True)
+        header = [_cell(c) for c in next(it, ())]
+        where = f"{path.name}[{ws.title}]"
+
+        def rows():
+            for n, row in enumerate(it, start=2):
+                yield n, [_cell(c) for c in row]
+            wb.close()
+
+        return RawTable(file=where, header=header, rows=rows())
+
+
+def _cell(value) -> str:
+    import datetime as dt
+
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+class SQLiteSource(SourceType):
+    name = "sqlite"
+    description = "A table (table = \"...\") or query (query = \"SELECT ...\") in a SQLite file."
+
+    def read(self, spec, base_dir):
+        path = _path(spec, base_dir, "sqlite")
+        if bool(spec.table) == bool(spec.query):
+            raise ScorecardError(f"{path}: give exactly one of table = \"...\" or query = \"...\"")
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        sql = spec.query or f"SELECT * FROM [{spec.table}]"
+        try:
+            cur = conn.execute(sql)
+        except sqlite3.Error as e:
+            raise ScorecardError(f"{path}: {e}") from None
+        header = [d[0] for d in cur.description]
+
+        def rows():
+            with conn:
+                for n, row in enumerate(cur, start=1):
+                    yield n, ["" if v is None else str(v) for v in row]
+            conn.close()
+
+        return RawTable(file=f"{path.name}:{spec.table or 'query'}", header=header, rows=rows())
+
+
+class JSONLinesSource(SourceType):
+    name = "jsonl"
+    description = "JSON lines: one object per line; keys are the columns."
+
+    def read(self, spec, base_dir):
+        path = _path(spec, base_dir, "jsonl")
+        # objects need not all carry every key: the header is what the rule set declares
+        header = [c.get("header", n) if isinstance(c, dict) else n
+                  for n, c in spec.columns.items()]
+
+        def rows():
+            with open(path, encoding="utf-8-sig") as f:
+                for n, line in enumerate(f, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = json.loads(line)
+                        if not isinstance(obj, dict):
+                            raise ValueError("not an object")
+                    except ValueError as e:
+                        raise DataError([(f"{path.name}:{n}", f"not a JSON object: {e}")]) \
+                            from None
+                    yield n, ["" if obj.get(h) is None else _json_cell(obj.get(h))
+                              for h in header]
+
+        return RawTable(file=path.name, header=header, rows=rows())
+
+
+def _json_cell(v) -> str:
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    return str(v)
+
+
+@hookimpl
+def register_source_types(register):
+    register(CSVSource())
+    register(XLSXSource())
+    register(SQLiteSource())
+    register(JSONLinesSource())
