@@ -17,6 +17,7 @@ DEFAULT_PLUGINS = (
     "scorecard_plugins.penalties",
     "scorecard_plugins.grading",
     "scorecard_plugins.payouts",
+    "scorecard_plugins.dev_commands",
 )
 
 pm = pluggy.PluginManager("scorecard")
