@@ -167,7 +167,10 @@ def _result_dict(er, ledger=True):
 
 
 RESULT_COLUMNS = ["rank_", "employee_id", "name", "role", "level", "score", "grade", "payout",
-                  "fines", "focus"]
+                  "fines", "focus", "note"]
+RESULT_HEADERS = ["#", "employee", "name", "role", "level", "score", "grade", "payout", "fines",
+                  "training focus", "note"]
+NOTES = {"ok": "", "no_score": "no data: no score", "inactive": "no activity: not scored"}
 
 
 def _ranked(rows):
@@ -178,6 +181,7 @@ def _ranked(rows):
     out = sorted(rows, key=key)
     for i, r in enumerate(out, 1):
         r["rank_"] = i if r.get("score") is not None else ""
+        r["note"] = NOTES.get(r.get("status"), r.get("status"))
         if isinstance(r.get("focus"), list):
             r["focus"] = ", ".join(r["focus"])
     return out
@@ -206,6 +210,11 @@ def evaluate(config, period, db, fmt_, no_ledger, label):
     ev = run_eval(store, rs, p, ledger=not no_ledger)
     record(store, ev, ledger=not no_ledger, label=label)
     _print_evaluation(ev, fmt_, ledger=not no_ledger)
+    unscored = [er for er in ev.results if er.score is None]
+    if unscored:
+        click.echo(f"note: {len(unscored)} of {len(ev.results)} employee(s) not scored for "
+                   f"{p.key} ({', '.join(sorted({NOTES[er.status] for er in unscored}))}); "
+                   f"`scorecard explain EMPLOYEE` says why", err=True)
     if ev.same_as:
         click.echo(f"run {ev.run_id}: identical to run {ev.same_as} (same rule set, same data, "
                    f"same results)", err=True)
@@ -238,8 +247,7 @@ def _print_evaluation(ev, fmt_, ledger=True):
         return
     click.echo(f"{ev.ruleset.meta.org} / {ev.ruleset.meta.site} — {ev.period.key} — "
                f"run {ev.run_id}")
-    click.echo(table(rows, RESULT_COLUMNS, ["#", "employee", "name", "role", "level", "score",
-                                            "grade", "payout", "fines", "training focus"]))
+    click.echo(table(rows, RESULT_COLUMNS, RESULT_HEADERS))
 
 
 def _pick_run(store, config, run, period):
@@ -292,8 +300,7 @@ def report(config, db, run, period, all_orgs, fmt_):
         click.echo(to_csv(rows, RESULT_COLUMNS[1:] + ["status"]), nl=False)
         return
     click.echo(f"{r['org']} / {r['site']} — {r['period']} — run {r['id']} ({r['created_at']})")
-    click.echo(table(rows, RESULT_COLUMNS, ["#", "employee", "name", "role", "level", "score",
-                                            "grade", "payout", "fines", "training focus"]))
+    click.echo(table(rows, RESULT_COLUMNS, RESULT_HEADERS))
 
 
 @cli.command()
@@ -377,8 +384,7 @@ def demo(db, top):
             click.echo(f"\n== {b.name}: {b.title} — {b.sample_period} — {len(rows)} employees "
                        f"(run {ev.run_id}) ==")
             click.echo(table(rows[:top], RESULT_COLUMNS,
-                             ["#", "employee", "name", "role", "level", "score", "grade",
-                              "payout", "fines", "training focus"]))
+                             RESULT_HEADERS))
             if len(rows) > top:
                 click.echo(f"... {len(rows) - top} more")
         click.echo(f"\n{len(found)} bundle(s) evaluated into {db or 'a temporary database'}")

@@ -112,7 +112,19 @@ def _expect(kind, type_name, method, rule_path, result, cls, employees):
         if not isinstance(result[eid], cls):
             raise EvaluationError(f"{where} returned {type(result[eid]).__name__} for "
                                   f"{eid!r}, expected {cls.__name__}")
+        for field in EXACT_FIELDS[cls]:
+            v = getattr(result[eid], field)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int | Fraction)):
+                raise EvaluationError(
+                    f"{where} returned {cls.__name__}.{field} = {v!r} ({type(v).__name__}) "
+                    f"for {eid!r}: numbers must be exact, use fractions.Fraction "
+                    f"(scorecard.numbers.to_fraction converts text and Decimal)")
     return result
+
+
+#: the number fields of each result class, which must be exact (int or Fraction) or None
+EXACT_FIELDS = {Measure: ("value",), Scored: ("points",), Adjustment: ("points", "fines"),
+                Grade: ("coefficient",), Payout: ("amount",)}
 
 
 def load_employees(store, rs):
@@ -209,8 +221,19 @@ def _evaluate_card(registry, rs, sc, ctx, res):
         for eid in eids:
             res[eid].adjustments.append((pen, adj[eid]))
     r = rs.rounding
+    inactive = _inactive(ctx, sc, eids)
     for eid in eids:
         er = res[eid]
+        if eid in inactive:
+            for o in er.items:
+                er.lines.extend(o.measure.lines)
+                er.lines.extend(o.scored.lines)
+            er.status = "inactive"
+            er.lines.append(Line("total", f"no rows in {inactive[eid]} for {ctx.period}: not "
+                                          f"scored (scorecards.{sc.id}.active_when)"))
+            er.fines = quantize(sum((a.fines for _, a in er.adjustments), Fraction(0)),
+                                r.money, r.mode)
+            continue
         counted = [o for o in er.items if o.item.in_total]
         present = [o for o in counted if o.points is not None]
         for o in er.items:
@@ -265,6 +288,18 @@ def _evaluate_card(registry, rs, sc, ctx, res):
     if not ctx.ledger:
         for eid in eids:
             res[eid].lines = [ln for ln in res[eid].lines if ln.rule == "total"]
+
+
+def _inactive(ctx, sc, eids) -> dict:
+    """Employees with no row in any of the scorecard's ``active_when`` sources this period."""
+    if not sc.active_when:
+        return {}
+    active = set()
+    for src in sc.active_when:
+        where, params = ctx.where(src)
+        active |= {e for (e,) in ctx.query(f"SELECT DISTINCT employee_id FROM {ctx.table(src)} "
+                                           f"WHERE {where}", params)}
+    return {e: " or ".join(sc.active_when) for e in eids if e not in active}
 
 
 def value_points(item, measure: Measure) -> Scored:

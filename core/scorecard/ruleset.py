@@ -159,6 +159,25 @@ class TypedSpec:
 
 
 @attrs.frozen
+class AnnualSpec:
+    """``[scorecards.X.annual]``: the year-end grade from the year's stored period results (see
+    :mod:`scorecard.annual` and ``scorecard annual``)."""
+
+    excellent_pct: Fraction = Fraction(10)  # rank within the top N % ...
+    excellent_min: Fraction = Fraction(80)  # ... and every period's score >= this
+    good_pct: Fraction = Fraction(40)  # rank within the top N % ...
+    good_min: Fraction = Fraction(70)  # ... and most periods' scores >= this
+    most_share: Fraction = Fraction(1, 2)  # "most" = more than this share of the periods
+    fail_pct: Fraction = Fraction(10)  # rank within the bottom N % fails ...
+    fail_below: Fraction = Fraction(60)  # ... as do `consecutive` periods in a row below this
+    consecutive: int = 3
+    total: Literal["mean", "sum"] = "mean"  # the annual total that is ranked
+    rank_round: Literal["down", "up"] = "down"  # top N % of G people = floor/ceil(N % × G)
+    missing: Literal["no_grade", "evaluated_only"] = "no_grade"  # a period without a score
+    star_tiebreak: tuple[str, ...] = ()  # item ids breaking ties for the star of the period
+
+
+@attrs.frozen
 class Scorecard:
     id: str
     label: str = ""
@@ -171,6 +190,10 @@ class Scorecard:
     grading: TypedSpec | None = None
     payout: TypedSpec | None = None
     focus_sections: int = 2  # how many most-lost sections to name per employee
+    annual: AnnualSpec | None = None  # year-end roll-up parameters (optional)
+    # sources in which an employee needs at least one row in the period to be scored at all
+    # (an agent with no contact in a month would otherwise read as perfect)
+    active_when: tuple[str, ...] = ()
 
     def item(self, item_id):
         return next((i for i in self.items if i.id == item_id), None)
@@ -188,6 +211,8 @@ class RuleSet:
     columns: dict[str, dict[str, ColumnSpec]]
     scorecards: dict[str, Scorecard]
     process: dict
+    #: the chain of files and which one set each key (:mod:`scorecard.inherit`)
+    merged: Any = None
 
     @property
     def base_dir(self) -> Path:
@@ -275,7 +300,7 @@ def _typed(registry, kind, data, path) -> TypedSpec:
 
 
 SCORECARD_KEYS = ("label", "label_zh", "roles", "sections", "items", "penalties", "total",
-                  "grading", "payout", "focus_sections")
+                  "grading", "payout", "focus_sections", "annual", "active_when")
 
 
 def _scorecard(registry, sc_id, data, path) -> Scorecard:
@@ -320,7 +345,28 @@ def _scorecard(registry, sc_id, data, path) -> Scorecard:
         payout=_typed(registry, "payout", data["payout"], f"{path}.payout")
         if "payout" in data else None,
         focus_sections=convert(int, data.get("focus_sections", 2), f"{path}.focus_sections"),
+        annual=_annual(data["annual"], f"{path}.annual", items) if "annual" in data else None,
+        active_when=convert(tuple[str, ...], data.get("active_when", []), f"{path}.active_when"),
     )
+
+
+def _annual(data, path, items) -> AnnualSpec:
+    spec = convert(AnnualSpec, data, path)
+    for key in ("excellent_pct", "good_pct", "fail_pct"):
+        if not 0 <= getattr(spec, key) <= 100:
+            raise SchemaError(f"{path}.{key}", "a percentage between 0 and 100")
+    if spec.excellent_pct > spec.good_pct:
+        raise SchemaError(f"{path}.excellent_pct", "cannot be larger than good_pct")
+    if not 0 <= spec.most_share < 1:
+        raise SchemaError(f"{path}.most_share", "a share from 0 up to (not including) 1")
+    if spec.consecutive < 1:
+        raise SchemaError(f"{path}.consecutive", "at least 1")
+    ids = [it.id for it in items]
+    for i, t in enumerate(spec.star_tiebreak):
+        if t not in ids:
+            raise SchemaError(f"{path}.star_tiebreak[{i}]", f"unknown item {t!r}"
+                              f"{did_you_mean(t, ids)} (items: {', '.join(ids)})")
+    return spec
 
 
 def read_toml(path: Path) -> tuple[str, dict]:
@@ -341,14 +387,25 @@ def read_toml(path: Path) -> tuple[str, dict]:
 def load_ruleset(path, registry: Registry | None = None, data: dict | None = None,
                  text: str | None = None) -> RuleSet:
     """Load and validate a rule set file. Errors name the file, the key path and the line."""
+    from . import inherit
+
     path = Path(path)
+    merged = None
     if data is None:
         text, data = read_toml(path)
+        if inherit.has_extends(data):  # a site rule set: merge the chain (docs/sites.md)
+            merged = inherit.resolve(path, text, data)
+            text, data = merged.text, merged.data
     registry = registry or get_registry()
     try:
-        return _load(path, text, data, registry)
+        rs = _load(path, text, data, registry)
     except SchemaError as e:
+        if merged is not None:
+            raise merged.error(e.path, e.reason) from None
         raise RuleSetError(path, e.path, e.reason, locate(text or "", e.path)) from None
+    if merged is None:
+        merged = inherit.single(path, text or "", data)
+    return attrs.evolve(rs, merged=merged)
 
 
 def _load(path, text, data, registry) -> RuleSet:
@@ -409,6 +466,8 @@ def _load(path, text, data, registry) -> RuleSet:
 def _check_references(rs: RuleSet, registry: Registry):
     """Types may validate their params against the rule set (sources exist, columns exist)."""
     for sc in rs.scorecards.values():
+        for i, src in enumerate(sc.active_when):
+            require_source(rs, src, f"scorecards.{sc.id}.active_when[{i}]", ["employee_id"])
         for it in sc.items:
             plugin = registry.get("metric", it.type)
             validate = getattr(plugin, "validate", None)

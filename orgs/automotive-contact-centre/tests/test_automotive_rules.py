@@ -53,6 +53,7 @@ C09,A1,phone,2026-09-30 23:59:59,2026-10-01 00:10:00,2026-10-01 09:00:00,simple,
 C10,A1,phone,2026-11-01 00:00:00,2026-11-01 00:10:00,2026-11-01 09:00:00,simple,0,0
 C11,A1,online,2026-10-31 23:59:59,2026-11-01 00:00:30,2026-11-01 00:05:00,simple,0,
 C20,A2,phone,2026-10-10 09:00:00,2026-10-10 09:00:10,2026-10-10 09:05:00,simple,0,
+C30,A3,email,2026-10-12 09:00:00,2026-10-12 10:00:00,2026-10-12 10:10:00,simple,0,
 """
 
 # A2: polite-language lapses 3 + 2 = 5 from the supervisor's discretionary base 8 → 3;
@@ -68,6 +69,7 @@ A3,2026-10-04T11:00:00,product_knowledge,20
 A3,2026-10-09 11:00:00,aftersales_knowledge,
 """
 
+# A2 and A3 have one contact each, within its limits and not surveyed; A4 has none.
 # A2 has no surveyed contact: resolution keeps its base, here the supervisor's mark 12.
 # A3's listening base is a discretionary 9.5 (no lapses) → 9.5.
 MARKS = """\
@@ -142,9 +144,9 @@ def test_totals_and_bonus_per_level(ev):
     # A1: 10+10+10+15+10+10 + 12 + 6 + 8 = 91 → junior 1000 × 91 / 100 = 910.00
     # A2: 3+10+10+15+10+10 + 12 + 10 + 10 = 90 → intermediate 1500 × 90 / 100 = 1350.00
     # A3: 10+9.5+10+0+9+10 + 15 + 10 + 10 = 83.5 → senior 2000 × 83.5 / 100 = 1670.00
-    # A4: no contacts, no findings: 100 → junior 1000 × 100 / 100 = 1000.00
+    # A4: no contact at all this month: not scored, no bonus (active_when = ["contacts"])
     expect = {"A1": ("91.00", "910.00"), "A2": ("90.00", "1350.00"),
-              "A3": ("83.50", "1670.00"), "A4": ("100.00", "1000.00")}
+              "A3": ("83.50", "1670.00"), "A4": ("None", "None")}
     got = {e: (str(ev.result(e).score), str(ev.result(e).payout)) for e in expect}
     assert got == expect
     assert "base 2000 (level senior) × 83.50 / 100 = 1670" in ev.result("A3").text()
@@ -153,7 +155,27 @@ def test_totals_and_bonus_per_level(ev):
 def test_training_focus_names_the_sections_that_lost_most(ev):
     # A1 lost 4+2 = 6 in efficiency and 3 in problem solving
     assert ev.result("A1").focus == ["efficiency", "problem_solving"]
-    assert ev.result("A4").focus == []
+    assert ev.result("A3").focus == ["knowledge", "attitude"]
+
+
+def test_an_agent_without_contacts_is_not_scored(ev):
+    a4 = ev.result("A4")
+    assert a4.status == "inactive" and a4.score is None and a4.payout is None
+    assert "no rows in contacts for 2026-10: not scored" in a4.text()
+
+
+def test_empty_month(tmp_path):
+    # nobody has a contact in December: nobody is scored, and nothing is invented
+    ev = evaluate_files(tmp_path, bundle_ruleset_text(BUNDLE), files(), "2026-12")
+    assert {er.status for er in ev.results} == {"inactive"}
+    assert all(er.payout is None for er in ev.results)
+
+
+def test_without_active_when_an_idle_agent_keeps_every_base(tmp_path):
+    text = bundle_ruleset_text(BUNDLE, **{'active_when = ["contacts"]': "active_when = []"})
+    ev = evaluate_files(tmp_path, text, files(), "2026-10")
+    # 10+10+10+15+10+10+15+10+10 = 100 → junior 1000 × 100 / 100
+    assert (str(ev.result("A4").score), str(ev.result("A4").payout)) == ("100.00", "1000.00")
 
 
 def test_changed_thresholds_are_parameters(tmp_path):
@@ -190,7 +212,7 @@ def test_unknown_employee_is_rejected(tmp_path):
     bad = CONTACTS + "C99,A9,phone,2026-10-10 09:00:00,2026-10-10 09:00:10,,simple,0,\n"
     with pytest.raises(DataError) as e:
         evaluate_files(tmp_path, bundle_ruleset_text(BUNDLE), files(contacts=bad), "2026-10")
-    assert "contacts.csv:14:employee_id: employee_id 'A9' is not in employees.csv" in \
+    assert "contacts.csv:15:employee_id: employee_id 'A9' is not in employees.csv" in \
         e.value.message
 
 
@@ -233,7 +255,7 @@ def test_exports_in_the_data_contract_shape_evaluate_unchanged(tmp_path):
                         {**files(), "data/contacts.csv": gb, "data/employees.csv": emp},
                         "2026-10")
     assert [str(ev.result(e).score) for e in ("A1", "A2", "A3", "A4")] == \
-        ["91.00", "90.00", "83.50", "100.00"]
+        ["91.00", "90.00", "83.50", "None"]
     assert ev.result("A1").employee["name"] == "王芳"
 
 
