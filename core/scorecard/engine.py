@@ -145,7 +145,10 @@ def load_employees(store, rs):
 def evaluate(store: Store, rs, period: Period, ledger: bool = True, ingest_first: bool = True,
              only: set | None = None, progress=None) -> Evaluation:
     """Evaluate the rule set over ``period`` (does not write a run: see :func:`record`)."""
+    from .check import refuse_errors
+
     registry = get_registry()
+    refuse_errors(rs)  # a rule set with `scorecard check` errors does not run
     fingerprints = {}
     if ingest_first:
         ingest(store, rs)

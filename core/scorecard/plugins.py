@@ -40,6 +40,27 @@ def _check_version(plugin, name):
         )
 
 
+def register_plugin(plugin, name):
+    """Register one plugin after checking it: its hook-spec version, the signatures of its hook
+    implementations (pluggy) and that every ``@hookimpl`` names a real hook. Raises
+    :class:`ScorecardError` naming the plugin; nothing is left registered on failure."""
+    import difflib
+
+    _check_version(plugin, name)
+    try:
+        pm.register(plugin, name)
+    except pluggy.PluginValidationError as e:
+        raise ScorecardError(f"plugin {name!r} has an invalid hook implementation: {e}") from None
+    unknown = [h.name for h in pm.get_hookcallers(plugin) or [] if h.spec is None]
+    if unknown:
+        pm.unregister(name=name)
+        known = [n for n in dir(hookspecs) if n.startswith("register_")]
+        hint = difflib.get_close_matches(unknown[0], known, n=1)
+        raise ScorecardError(
+            f"plugin {name!r} implements {unknown[0]!r}, which is not a scorecard hook"
+            + (f"; did you mean {hint[0]!r}?" if hint else f" (hooks: {', '.join(known)})"))
+
+
 def load_plugins():
     """Register the built-ins and the installed plugins once.
 
@@ -51,32 +72,39 @@ def load_plugins():
         return pm
     _loaded = True
     for name in DEFAULT_PLUGINS:
-        mod = importlib.import_module(name)
-        _check_version(mod, name)
-        pm.register(mod, name)
+        register_plugin(importlib.import_module(name), name)
     _load_entrypoints()
     pm.check_pending()
     return pm
 
 
-def _load_entrypoints():
-    from importlib.metadata import entry_points
+def _load_entrypoints(entry_points=None):
+    if entry_points is None:
+        from importlib.metadata import entry_points
 
     allow = os.environ.get("SCORECARD_LOAD_PLUGINS")
     allowed = None if allow is None else {a.strip() for a in allow.split(",") if a.strip()}
     for ep in entry_points(group="scorecard"):
-        if allowed is not None and ep.name not in allowed and ep.dist.name not in allowed:
+        dist = getattr(ep.dist, "name", None)
+        if allowed is not None and ep.name not in allowed and dist not in allowed:
             continue
         if pm.get_plugin(ep.name) is not None:
             continue
         try:
             plugin = ep.load()
-            _check_version(plugin, ep.name)
-            pm.register(plugin, ep.name)
+        except ImportError as e:
+            load_errors[ep.name] = (
+                f"cannot import {ep.value!r}: {type(e).__name__}: {e}. Install the missing "
+                f"dependency, or reinstall the plugin: scorecard install --force-reinstall "
+                f"{dist or ep.name}")
+            continue
+        except Exception as e:  # a broken plugin must not take the others down
+            load_errors[ep.name] = f"importing {ep.value!r} raised {type(e).__name__}: {e}"
+            continue
+        try:
+            register_plugin(plugin, ep.name)
         except ScorecardError as e:
             load_errors[ep.name] = e.message
-        except Exception as e:  # a broken plugin must not take the others down
-            load_errors[ep.name] = f"{type(e).__name__}: {e}"
 
 
 def plugin_rows():

@@ -18,6 +18,10 @@ KINDS = {
     "register_bundles": "bundle",
 }
 
+#: the method each kind of registered object must have (the engine calls it)
+METHODS = {"source": "read", "metric": "compute", "scorer": "score", "penalty": "apply",
+           "grading": "grade", "payout": "pay"}
+
 
 @attrs.define
 class Registry:
@@ -65,6 +69,17 @@ def get_registry(refresh: bool = False) -> Registry:
                     raise EvaluationError(
                         f"plugin {_plugin!r} registered a {_kind} without a string 'name': {obj!r}"
                     )
+                method = METHODS.get(_kind)
+                if method and not callable(getattr(obj, method, None)):
+                    raise EvaluationError(
+                        f"plugin {_plugin!r} registered the {_kind} type {name!r} without a "
+                        f"{method}() method: register an instance of the matching base class "
+                        f"from scorecard.types")
+                params = getattr(obj, "Params", None)
+                if method and method != "read" and not attrs.has(params):
+                    raise EvaluationError(
+                        f"plugin {_plugin!r} registered the {_kind} type {name!r} whose Params "
+                        f"is not an attrs class: {params!r}")
                 if name in reg.by_kind[_kind]:
                     other = reg.owner[(_kind, name)]
                     raise ScorecardError(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .engine import evaluate, record
 from .periods import Period
-from .plugins import load_plugins, pm
+from .plugins import load_plugins, pm, register_plugin
 from .registry import reset
 from .ruleset import load_ruleset
 from .store import Store
@@ -58,9 +58,10 @@ def bundle_ruleset_text(bundle, **replace) -> str:
 
 @contextlib.contextmanager
 def registered(plugin, name="test-plugin"):
-    """Register ``plugin`` for the duration of a ``with`` block, then unregister it."""
+    """Register ``plugin`` for the duration of a ``with`` block, then unregister it. The plugin
+    is checked as an installed one is (hook-spec version, hook names and signatures)."""
     load_plugins()
-    pm.register(plugin, name=name)
+    register_plugin(plugin, name)
     reset()
     try:
         yield
