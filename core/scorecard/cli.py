@@ -142,7 +142,7 @@ def _result_dict(er, ledger=True):
     d = {
         "employee_id": er.employee_id, "name": emp.get("name"), "site": emp.get("site"),
         "role": emp.get("role"), "level": emp.get("level"), "scorecard": er.scorecard.id,
-        "status": er.status,
+        "status": er.status, "notes": er.notes,
         "score": None if er.score is None else str(er.score),
         "grade": er.grade.grade if er.grade else None,
         "grade_label": er.grade.label if er.grade else None,
@@ -181,7 +181,7 @@ def _ranked(rows):
     out = sorted(rows, key=key)
     for i, r in enumerate(out, 1):
         r["rank_"] = i if r.get("score") is not None else ""
-        r["note"] = NOTES.get(r.get("status"), r.get("status"))
+        r["note"] = NOTES.get(r.get("status"), r.get("status")) or "; ".join(r.get("notes") or [])
         if isinstance(r.get("focus"), list):
             r["focus"] = ", ".join(r["focus"])
     return out
@@ -194,7 +194,9 @@ def _ranked(rows):
 @format_option
 @click.option("--no-ledger", is_flag=True, help="Skip per-record explanation lines (faster).")
 @click.option("--label", help="A note stored with the run.")
-def evaluate(config, period, db, fmt_, no_ledger, label):
+@click.option("--allow-empty", is_flag=True,
+              help="Evaluate even when no row of the data falls in the period.")
+def evaluate(config, period, db, fmt_, no_ledger, label, allow_empty):
     """Evaluate the rule set for a period and store the run.
 
     Sources are (re-)ingested first when their content changed since the last ingest.
@@ -207,9 +209,13 @@ def evaluate(config, period, db, fmt_, no_ledger, label):
     rs = _ruleset(config)
     p = Period.from_user(period, rs.meta.period)
     store = _store(config, db)
-    ev = run_eval(store, rs, p, ledger=not no_ledger)
+    ev = run_eval(store, rs, p, ledger=not no_ledger, allow_empty=allow_empty)
     record(store, ev, ledger=not no_ledger, label=label)
     _print_evaluation(ev, fmt_, ledger=not no_ledger)
+    idle = [er for er in ev.results if er.notes]
+    if idle:
+        click.echo(f"note: {len(idle)} employee(s) had no data in {p.key}; their items stay at "
+                   f"their bases (see `scorecard explain`)", err=True)
     unscored = [er for er in ev.results if er.score is None]
     if unscored:
         click.echo(f"note: {len(unscored)} of {len(ev.results)} employee(s) not scored for "

@@ -23,6 +23,7 @@ class Context:
     ledger: bool = True
     outcomes: dict = attrs.Factory(dict)  # item id -> {employee_id: ItemOutcome}, earlier items
     counters: dict = attrs.Factory(dict)
+    active: dict = attrs.Factory(dict)  # source -> employee ids with a row in the period
 
     # -- sources -------------------------------------------------------------------------
     def table(self, source: str) -> str:

@@ -47,6 +47,7 @@ class EmployeeResult:
     lines: list = attrs.Factory(list)
     focus: list = attrs.Factory(list)
     status: str = "ok"
+    notes: list = attrs.Factory(list)
 
     @property
     def employee_id(self):
@@ -143,7 +144,7 @@ def load_employees(store, rs):
 
 
 def evaluate(store: Store, rs, period: Period, ledger: bool = True, ingest_first: bool = True,
-             only: set | None = None, progress=None) -> Evaluation:
+             only: set | None = None, progress=None, allow_empty: bool = False) -> Evaluation:
     """Evaluate the rule set over ``period`` (does not write a run: see :func:`record`)."""
     from .check import refuse_errors
 
@@ -158,6 +159,9 @@ def evaluate(store: Store, rs, period: Period, ledger: bool = True, ingest_first
             raise ScorecardError(f"source {name!r} has not been ingested: run `scorecard ingest`")
         fingerprints[name] = rec["fingerprint"]
     employees = load_employees(store, rs)
+    active = _active_employees(store, rs, period)
+    if active and not allow_empty and not any(active.values()):
+        raise ScorecardError(_empty_message(store, rs, period, active))
     if only:
         unknown = sorted(set(only) - set(employees))
         if unknown:
@@ -185,7 +189,7 @@ def evaluate(store: Store, rs, period: Period, ledger: bool = True, ingest_first
             continue
         sc = rs.scorecards[sc_id]
         ctx = Context(store=store, ruleset=rs, scorecard=sc, period=period, employees=emps,
-                      calendar=calendar, ledger=ledger, counters=counters)
+                      calendar=calendar, ledger=ledger, counters=counters, active=active)
         res = {eid: EmployeeResult(employee=emp, scorecard=sc) for eid, emp in emps.items()}
         _evaluate_card(registry, rs, sc, ctx, res)
         results.update(res)
@@ -237,6 +241,10 @@ def _evaluate_card(registry, rs, sc, ctx, res):
             er.fines = quantize(sum((a.fines for _, a in er.adjustments), Fraction(0)),
                                 r.money, r.mode)
             continue
+        note = _idle_note(ctx, eid)
+        if note is not None:
+            er.lines.append(note)
+            er.notes.append("no data this period")
         counted = [o for o in er.items if o.item.in_total]
         present = [o for o in counted if o.points is not None]
         for o in er.items:
@@ -293,6 +301,41 @@ def _evaluate_card(registry, rs, sc, ctx, res):
             res[eid].lines = [ln for ln in res[eid].lines if ln.rule == "total"]
 
 
+def _period_sources(rs):
+    return [n for n, spec in rs.sources.items()
+            if spec.period_by and "employee_id" in rs.columns[n] and n != "employees"]
+
+
+def _active_employees(store, rs, period) -> dict:
+    """``{source: {employee ids with a row in the period}}`` for the period-bound sources."""
+    from .context import Context
+
+    ctx = Context(store=store, ruleset=rs, scorecard=None, period=period, employees={},
+                  calendar=None)
+    out = {}
+    for src in _period_sources(rs):
+        where, params = ctx.where(src)
+        out[src] = {e for (e,) in ctx.query(
+            f"SELECT DISTINCT employee_id FROM {ctx.table(src)} WHERE {where}", params)}
+    return out
+
+
+def _empty_message(store, rs, period, active) -> str:
+    spans = []
+    for src in active:
+        col = rs.sources[src].period_by
+        lo, hi = store.conn.execute(
+            f"SELECT min([{col}]), max([{col}]) FROM [{source_table(rs.dataset, src)}]").fetchone()
+        if rs.columns[src][col].type == "timestamp" and lo is not None:
+            from .columns import format_timestamp
+
+            lo, hi = format_timestamp(lo)[:10], format_timestamp(hi)[:10]
+        spans.append(f"{src}: {'empty' if lo is None else f'{lo} .. {hi}'}")
+    return (f"no row of {', '.join(active) or 'any source'} falls in {period.key}; the data "
+            f"holds {'; '.join(spans) or 'nothing'}. Check the period and the exports, or pass "
+            f"--allow-empty to evaluate an empty period (every item then stays at its base).")
+
+
 def _inactive(ctx, sc, eids) -> dict:
     """Employees with no row in any of the scorecard's ``active_when`` sources this period."""
     if not sc.active_when:
@@ -303,6 +346,16 @@ def _inactive(ctx, sc, eids) -> dict:
         active |= {e for (e,) in ctx.query(f"SELECT DISTINCT employee_id FROM {ctx.table(src)} "
                                            f"WHERE {where}", params)}
     return {e: " or ".join(sc.active_when) for e in eids if e not in active}
+
+
+def _idle_note(ctx, eid):
+    """A ledger note for an employee with no row at all in the period's data."""
+    active = getattr(ctx, "active", None) or {}
+    if active and not any(eid in ids for ids in active.values()):
+        return Line("note", f"no row in {', '.join(active)} for {ctx.period}: every item is at "
+                            f"its base (set scorecards.{ctx.scorecard.id}.active_when to leave "
+                            f"such employees unscored)")
+    return None
 
 
 def value_points(item, measure: Measure) -> Scored:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from scorecard_automotive import BUNDLE
 
 from scorecard.cli import cli
-from scorecard.errors import DataError, RuleSetError
+from scorecard.errors import DataError, RuleSetError, ScorecardError
 from scorecard.testing import bundle_ruleset_text, evaluate_files
 
 EMPLOYEES = """\
@@ -144,9 +144,9 @@ def test_totals_and_bonus_per_level(ev):
     # A1: 10+10+10+15+10+10 + 12 + 6 + 8 = 91 → junior 1000 × 91 / 100 = 910.00
     # A2: 3+10+10+15+10+10 + 12 + 10 + 10 = 90 → intermediate 1500 × 90 / 100 = 1350.00
     # A3: 10+9.5+10+0+9+10 + 15 + 10 + 10 = 83.5 → senior 2000 × 83.5 / 100 = 1670.00
-    # A4: no contact at all this month: not scored, no bonus (active_when = ["contacts"])
+    # A4: no contact, no finding: every item keeps its max: 100 → 1000 × 100 / 100 = 1000.00
     expect = {"A1": ("91.00", "910.00"), "A2": ("90.00", "1350.00"),
-              "A3": ("83.50", "1670.00"), "A4": ("None", "None")}
+              "A3": ("83.50", "1670.00"), "A4": ("100.00", "1000.00")}
     got = {e: (str(ev.result(e).score), str(ev.result(e).payout)) for e in expect}
     assert got == expect
     assert "base 2000 (level senior) × 83.50 / 100 = 1670" in ev.result("A3").text()
@@ -158,24 +158,33 @@ def test_training_focus_names_the_sections_that_lost_most(ev):
     assert ev.result("A3").focus == ["knowledge", "attitude"]
 
 
-def test_an_agent_without_contacts_is_not_scored(ev):
+def test_an_agent_without_data_keeps_every_base_and_is_told_so(ev):
+    a4 = ev.result("A4")
+    assert a4.status == "ok" and a4.notes == ["no data this period"]
+    assert "no row in contacts, qa_findings, supervisor_marks for 2026-10: every item is at " \
+           "its base" in a4.text()
+
+
+def test_active_when_leaves_an_agent_without_contacts_unscored(tmp_path):
+    text = bundle_ruleset_text(BUNDLE, **{"active_when = []": 'active_when = ["contacts"]'})
+    ev = evaluate_files(tmp_path, text, files(), "2026-10")
     a4 = ev.result("A4")
     assert a4.status == "inactive" and a4.score is None and a4.payout is None
     assert "no rows in contacts for 2026-10: not scored" in a4.text()
+    assert str(ev.result("A1").score) == "91.00"
 
 
-def test_empty_month(tmp_path):
-    # nobody has a contact in December: nobody is scored, and nothing is invented
-    ev = evaluate_files(tmp_path, bundle_ruleset_text(BUNDLE), files(), "2026-12")
-    assert {er.status for er in ev.results} == {"inactive"}
-    assert all(er.payout is None for er in ev.results)
-
-
-def test_without_active_when_an_idle_agent_keeps_every_base(tmp_path):
-    text = bundle_ruleset_text(BUNDLE, **{'active_when = ["contacts"]': "active_when = []"})
-    ev = evaluate_files(tmp_path, text, files(), "2026-10")
-    # 10+10+10+15+10+10+15+10+10 = 100 → junior 1000 × 100 / 100
-    assert (str(ev.result("A4").score), str(ev.result("A4").payout)) == ("100.00", "1000.00")
+def test_empty_month_is_an_error_unless_allowed(tmp_path):
+    # nobody has a row in December: a wrong period or export, not a month of perfect agents
+    with pytest.raises(ScorecardError) as e:
+        evaluate_files(tmp_path, bundle_ruleset_text(BUNDLE), files(), "2026-12")
+    assert "no row of contacts, qa_findings, supervisor_marks falls in 2026-12" in e.value.message
+    assert "contacts: 2026-09-30 .. 2026-11-01" in e.value.message
+    r = CliRunner().invoke(cli, ["evaluate", "-c", str(tmp_path / "scorecard.toml"), "-p",
+                                 "2026-12", "--allow-empty", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    # allowed: every item at its base, 100 for everyone, and the note says why
+    assert r.stdout.count(",100.00,") == 4
 
 
 def test_changed_thresholds_are_parameters(tmp_path):
@@ -255,7 +264,7 @@ def test_exports_in_the_data_contract_shape_evaluate_unchanged(tmp_path):
                         {**files(), "data/contacts.csv": gb, "data/employees.csv": emp},
                         "2026-10")
     assert [str(ev.result(e).score) for e in ("A1", "A2", "A3", "A4")] == \
-        ["91.00", "90.00", "83.50", "None"]
+        ["91.00", "90.00", "83.50", "100.00"]
     assert ev.result("A1").employee["name"] == "王芳"
 
 
