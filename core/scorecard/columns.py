@@ -4,6 +4,7 @@ Store types: str/enum/period/date/decimal as TEXT (decimals as exact strings, ne
 int and bool (0/1) as INTEGER, timestamps as INTEGER seconds since 1970-01-01 in the site's local
 time (durations are then exact integer differences, computed in SQL)."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -18,6 +19,8 @@ SQL_TYPES = {"str": "TEXT", "enum": "TEXT", "period": "TEXT", "date": "TEXT",
              "decimal": "TEXT", "int": "INTEGER", "bool": "INTEGER", "timestamp": "INTEGER"}
 
 _day_cache: dict[str, int] = {}
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?")
+_MIDNIGHT = (" 00:00:00", "T00:00:00", " 00:00", "T00:00")
 
 
 def parse_timestamp(text: str) -> int:
@@ -39,6 +42,8 @@ def parse_timestamp(text: str) -> int:
     if len(text) == 10:
         raise ValueError("a date without a time")
     dt = datetime.fromisoformat(text)
+    if dt.microsecond:
+        raise ValueError("has fractions of a second; the store keeps whole seconds")
     if dt.tzinfo is not None:
         raise ValueError("has a time zone; use the site's local time without a zone")
     return epoch_seconds(dt)
@@ -91,7 +96,14 @@ def make_converter(spec):
     if t == "decimal":
 
         def conv_dec(s):
-            text = s.replace(",", "") if "," in s else s
+            text = s
+            if "," in text:
+                # thousands separators only in their proper places ("1,000.5"); "1,5" (a
+                # decimal comma) would otherwise silently become 15
+                if not _GROUPED.fullmatch(text.strip()):
+                    raise ValueError(f"{s!r} is not a decimal number (a comma is accepted only "
+                                     f"as a thousands separator, e.g. 1,000.50)")
+                text = text.replace(",", "")
             percent = text.endswith("%")
             if percent:
                 text = text[:-1]
@@ -129,9 +141,12 @@ def make_converter(spec):
     if t == "date":
 
         def conv_date(s):
+            text = s.strip()
+            if len(text) > 10 and text[10:] in _MIDNIGHT:
+                text = text[:10]  # a date cell of Excel arrives as midnight of that date
             try:
-                return date.fromisoformat(s.strip()[:10]).isoformat() if len(s.strip()) == 10 \
-                    else _bad_date(s)
+                return date.fromisoformat(text).isoformat() if len(text) == 10 and \
+                    text[4] == text[7] == "-" else _bad_date(s)
             except ValueError:
                 raise ValueError(f"{s!r} is not a date YYYY-MM-DD") from None
 

@@ -65,6 +65,10 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
     missing = []
     for c, cs in cols.items():
         want = cs.header or c
+        if header.count(want) > 1:
+            raise DataError([(f"{file}:1", f"column {want!r} appears {header.count(want)} times "
+                                           f"in the header; which one is meant is unclear")],
+                            hint="Rename or remove the extra column in the export.")
         if want in header:
             index[c] = header.index(want)
         elif want.lower() in lowered:

@@ -101,6 +101,10 @@ class Rate(MetricType):
                               "and denominator matches; numerator_sum and denominator_sum")
         if p.numerator_sum and not p.denominator_sum or p.denominator_sum and not p.numerator_sum:
             raise SchemaError(item.path, "numerator_sum and denominator_sum go together")
+        if p.denominator and not p.numerator:
+            # an empty numerator match would select every denominator row: always 100 %
+            raise SchemaError(f"{item.path}.numerator", "give the numerator's match, e.g. "
+                                                        "numerator = { satisfied = true }")
         check_match(rs, p.source, {**p.match, **p.numerator, **p.denominator}, item.path)
         require_source(rs, p.source, item.path, [p.of, p.numerator_sum, p.denominator_sum])
 
@@ -261,10 +265,19 @@ class LimitBreaches(MetricType):
             case_params += cp
         case_expr = f"CASE {' '.join(case_sql)} ELSE -1 END"
         ref = f"[{p.ref_column}]" if p.ref_column else "NULL"
+        self._backwards(ctx, item, p, where, params)
         if all(lim.seconds is not None for lim in limits):
             return self._by_seconds(ctx, item, p, limits, t, where, params, case_expr,
                                     case_params, ref)
         return self._by_rows(ctx, item, p, limits, t, where, params, case_expr, case_params, ref)
+
+    def _backwards(self, ctx, item, p, where, params):
+        # an end before its start would count as met: bad data, not a fast response
+        bad = ctx.query(f"SELECT _line FROM {ctx.table(p.source)} WHERE {where} AND "
+                        f"[{p.end}] < [{p.start}] ORDER BY _line LIMIT 1", params)
+        if bad:
+            raise DataError([(f"{ctx.ref(p.source, bad[0][0])}:{p.end}",
+                              f"{p.end} is before {p.start}; correct one of the two timestamps")])
 
     def _uncovered(self, ctx, item, p, rows):
         if rows:
@@ -286,7 +299,7 @@ class LimitBreaches(MetricType):
                  f"{elapsed} AS elapsed, {case_expr} AS c FROM {t} WHERE {where}")
         allp = case_params + params
         self._uncovered(ctx, item, p, [r[0] for r in ctx.query(
-            f"SELECT _line FROM ({inner}) WHERE c = -1 LIMIT 1", allp)])
+            f"SELECT _line FROM ({inner}) WHERE c = -1 ORDER BY _line LIMIT 1", allp)])
         counts = {}
         for eid, c, n, b in ctx.query(
                 f"SELECT employee_id, c, COUNT(*), SUM(CASE WHEN elapsed > {lim_expr} THEN 1 "
@@ -331,7 +344,7 @@ class LimitBreaches(MetricType):
         rows = ctx.query(f"SELECT employee_id, _line, {ref}, [{p.start}], [{p.end}], {case_expr} "
                          f"FROM {t} WHERE {where} ORDER BY employee_id, [{p.start}]",
                          case_params + params)
-        self._uncovered(ctx, item, p, [r[1] for r in rows if r[5] == -1])
+        self._uncovered(ctx, item, p, sorted(r[1] for r in rows if r[5] == -1))
         counts: dict[str, dict] = {}
         lines: dict[str, list] = {}
         period_end = datetime.combine(ctx.period.end, datetime.min.time())
@@ -403,6 +416,12 @@ class Likert(MetricType):
         total = sum(p.dimensions.values(), Fraction(0))
         if total != 1:
             raise SchemaError(f"{item.path}.dimensions", f"weights add up to {fmt(total)}, not 1")
+        for d in p.dimensions:
+            if rs.columns[p.source][d].type != "int":
+                raise SchemaError(f"{item.path}.dimensions.{d}", f"column {d!r} must be an int "
+                                  f"column (ratings {p.levels[0]}..{p.levels[-1]})")
+        if len(p.levels) != 2 or p.levels[0] >= p.levels[1]:
+            raise SchemaError(f"{item.path}.levels", "expected [lowest, highest], e.g. [1, 5]")
 
     def sources(self, item):
         return {item.params.source: {*item.params.match, *item.params.dimensions}}
@@ -431,8 +450,12 @@ class Likert(MetricType):
                     lines.append(Line(item.id, f"{item.id}: {d}: no answers, left out"))
                     continue
                 if mn < lo or mx > hi:
-                    raise DataError([(ctx.file(p.source), f"{d} ratings of {eid} outside "
-                                                          f"{lo}..{hi}")])
+                    line, bad = ctx.query(
+                        f"SELECT _line, [{d}] FROM {ctx.table(p.source)} WHERE {where} AND "
+                        f"employee_id = ? AND ([{d}] < ? OR [{d}] > ?) ORDER BY _line LIMIT 1",
+                        [*params, eid, lo, hi])[0]
+                    raise DataError([(f"{ctx.ref(p.source, line)}:{d}",
+                                      f"rating {bad} is outside the levels {lo}..{hi}")])
                 mean = Fraction(s, n)
                 w = p.dimensions[d]
                 used += w
@@ -465,7 +488,9 @@ class LookupParams:
     match: dict[str, Any] = attrs.Factory(dict)
     aggregate: str = "single"  # single (a second row is an error), sum, mean, last, min, max
     min: Fraction | None = None  # allowed range of the recorded value
-    max: Fraction | None = None
+    max: Fraction | None = None  # (unreachable: `max` is the item's points cap; see value_max)
+    value_max: Fraction | None = None  # highest value allowed
+    allowed: list[Fraction] = attrs.Factory(list)  # the only values a rubric allows (empty: any)
 
 
 class Lookup(MetricType):
@@ -478,6 +503,9 @@ class Lookup(MetricType):
         p = item.params
         check_match(rs, p.source, p.match, item.path)
         require_source(rs, p.source, f"{item.path}.column", [p.column])
+        if rs.columns[p.source][p.column].type not in ("int", "decimal", "bool"):
+            raise SchemaError(f"{item.path}.column", f"column {p.column!r} must be an int, "
+                              f"decimal or bool column to be a value")
         if p.aggregate not in ("single", "sum", "mean", "last", "min", "max"):
             raise SchemaError(f"{item.path}.aggregate", "one of single, sum, mean, last, min, max")
 
@@ -494,10 +522,15 @@ class Lookup(MetricType):
             if eid not in ctx.employees:
                 continue
             f = to_fraction(v) if not isinstance(v, int) else Fraction(v)
-            if (p.min is not None and f < p.min) or (p.max is not None and f > p.max):
+            hi = p.value_max if p.value_max is not None else p.max
+            if (p.min is not None and f < p.min) or (hi is not None and f > hi):
                 raise DataError([(f"{ctx.ref(p.source, line)}:{p.column}",
-                                  f"{fmt(f)} is outside {fmt(p.min)}..{fmt(p.max)} for "
+                                  f"{fmt(f)} is outside {fmt(p.min)}..{fmt(hi)} for "
                                   f"{item.id}")])
+            if p.allowed and f not in p.allowed:
+                raise DataError([(f"{ctx.ref(p.source, line)}:{p.column}",
+                                  f"{fmt(f)} is not a value the rubric of {item.id} allows "
+                                  f"(allowed: {', '.join(fmt(a) for a in p.allowed)})")])
             if p.aggregate == "single" and eid in vals:
                 raise DataError([(ctx.ref(p.source, line), f"a second {item.id} value for {eid} "
                                   f"in {ctx.period} (first at {vals[eid][0][1]}); keep one")])
@@ -529,7 +562,8 @@ class RaterParams:
     raters: list[str] = attrs.Factory(lambda: ["self", "superior", "panel"])
     require_all: bool = True  # a missing rater's mark is an error (not a silent 2-rater mean)
     min: Fraction | None = None
-    max: Fraction | None = None
+    max: Fraction | None = None  # (unreachable: `max` is the item's points cap; see value_max)
+    value_max: Fraction | None = None  # highest mark allowed
 
 
 class RaterMean(MetricType):
@@ -559,10 +593,14 @@ class RaterMean(MetricType):
             if rater not in p.raters:
                 raise DataError([(f"{ref}:{p.rater_column}", f"unknown rater {rater!r} (expected "
                                                              f"{', '.join(p.raters)})")])
+            if v is None:
+                raise DataError([(f"{ref}:{p.value_column}", f"{rater}'s mark for "
+                                  f"{p.item_value} is blank; fill it in or delete the row")])
             f = to_fraction(v)
-            if (p.min is not None and f < p.min) or (p.max is not None and f > p.max):
+            hi = p.value_max if p.value_max is not None else p.max
+            if (p.min is not None and f < p.min) or (hi is not None and f > hi):
                 raise DataError([(f"{ref}:{p.value_column}", f"{fmt(f)} is outside "
-                                  f"{fmt(p.min)}..{fmt(p.max)} for {p.item_value}")])
+                                  f"{fmt(p.min)}..{fmt(hi)} for {p.item_value}")])
             if rater in marks.setdefault(eid, {}):
                 raise DataError([(ref, f"{rater} marked {p.item_value} for {eid} twice in "
                                        f"{ctx.period} (first at {marks[eid][rater][1]})")])

@@ -126,8 +126,8 @@ class RangedParams:
     source: str
     kinds: dict[str, RangeRule]
     kind_column: str = "kind"
-    points_column: str = "points"
-    fine_column: str = "fine"
+    points_column: str | None = "points"  # "" when the source records no points
+    fine_column: str | None = "fine"  # "" when the source records no fines
 
 
 class RangedPerEvent(PenaltyType):
@@ -138,22 +138,28 @@ class RangedPerEvent(PenaltyType):
 
     def validate(self, rs, sc, pen):
         p = pen.params
-        require_source(rs, p.source, pen.path, [p.kind_column, p.points_column, p.fine_column])
+        require_source(rs, p.source, pen.path, [p.kind_column, p.points_column or None,
+                                                p.fine_column or None])
         for k, r in p.kinds.items():
             for name in ("points", "fine"):
                 rng = getattr(r, name)
                 if rng and (len(rng) != 2 or rng[0] > rng[1] or rng[0] < 0):
                     raise SchemaError(f"{pen.path}.kinds.{k}.{name}",
                                       "expected [min, max] with 0 <= min <= max")
+                if rng and not getattr(p, f"{name}_column"):
+                    raise SchemaError(f"{pen.path}.kinds.{k}.{name}", f"a {name} range needs "
+                                      f"{name}_column")
 
     def apply(self, ctx, pen):
         p = pen.params
         where, params = ctx.where(p.source, {p.kind_column: list(p.kinds)})
         out: dict[str, list] = {}
         problems = []
+        pcol = f"[{p.points_column}]" if p.points_column else "NULL"
+        fcol = f"[{p.fine_column}]" if p.fine_column else "NULL"
         for eid, kind, pts, fine, line in ctx.query(
-                f"SELECT employee_id, [{p.kind_column}], [{p.points_column}], "
-                f"[{p.fine_column}], _line FROM {ctx.table(p.source)} WHERE {where} "
+                f"SELECT employee_id, [{p.kind_column}], {pcol}, "
+                f"{fcol}, _line FROM {ctx.table(p.source)} WHERE {where} "
                 f"ORDER BY employee_id, _line", params):
             if eid not in ctx.employees:
                 continue
@@ -165,13 +171,14 @@ class RangedPerEvent(PenaltyType):
                 if raw is None:
                     continue
                 v = to_fraction(raw)
+                col = getattr(p, f"{name}_column")
                 if not rng:
                     if v:
-                        problems.append((f"{ref}:{name}", f"{kind} takes no {name} in this rule "
+                        problems.append((f"{ref}:{col}", f"{kind} takes no {name} in this rule "
                                                           f"set, got {fmt(v)}"))
                     continue
                 if not rng[0] <= v <= rng[1]:
-                    problems.append((f"{ref}:{name}", f"{kind} {name} {fmt(v)} is outside the "
+                    problems.append((f"{ref}:{col}", f"{kind} {name} {fmt(v)} is outside the "
                                      f"rule's range {fmt(rng[0])}–{fmt(rng[1])}; the evaluator "
                                      f"must choose a value within it"))
                     continue
@@ -231,6 +238,9 @@ class Escalating(PenaltyType):
             raise SchemaError(f"{pen.path}.window", "only calendar_year is supported")
         if p.after_last not in ("repeat_last", "error"):
             raise SchemaError(f"{pen.path}.after_last", "one of repeat_last, error")
+        if rs.columns[p.source][p.date_column].type not in ("date", "timestamp"):
+            raise SchemaError(f"{pen.path}.date_column", f"{p.date_column!r} must be a date or "
+                                                         f"timestamp column")
 
     def apply(self, ctx, pen):
         p = pen.params

@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 
 from scorecard import hookimpl
-from scorecard.numbers import ceil_div, clamp, fmt
+from scorecard.numbers import ceil_div, clamp, fmt, to_fraction
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Scored, Scorer
 
@@ -115,7 +115,8 @@ class Tier:
 
     def matches(self, v) -> bool:
         if self.equals is not None:
-            return v == Fraction(self.equals) if not isinstance(self.equals, bool) else \
+            # to_fraction: the TOML literal 0.1 is exactly 1/10, not the binary float
+            return v == to_fraction(self.equals) if not isinstance(self.equals, bool) else \
                 v == int(self.equals)
         return ((self.min is None or v >= self.min) and (self.max is None or v <= self.max)
                 and (self.above is None or v > self.above)

@@ -127,10 +127,13 @@ def _cell(value) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        # Excel keeps binary floats and shows 15 significant digits: 0.1 + 0.2 is "0.3" there
+        return format(value, ".15g")
     return str(value)
 
 
@@ -170,6 +173,7 @@ class JSONLinesSource(SourceType):
                   for n, c in spec.columns.items()]
 
         def rows():
+            seen, last = set(), 0
             with open(path, encoding="utf-8-sig") as f:
                 for n, line in enumerate(f, start=1):
                     if not line.strip():
@@ -181,8 +185,17 @@ class JSONLinesSource(SourceType):
                     except ValueError as e:
                         raise DataError([(f"{path.name}:{n}", f"not a JSON object: {e}")]) \
                             from None
+                    seen.update(obj)
+                    last = n
                     yield n, ["" if obj.get(h) is None else _json_cell(obj.get(h))
                               for h in header]
+            # a key no object carries is a mis-mapped column, not a column of blanks
+            never = [h for h in header if h not in seen]
+            if last and never:
+                raise DataError([(f"{path.name}:1", f"key(s) {', '.join(map(repr, never))} "
+                                  f"appear in no object (keys seen: {', '.join(sorted(seen))})")],
+                                hint="Fix the key in the export, or map the column with "
+                                     "header = \"...\" in the source's columns.")
 
         return RawTable(file=path.name, header=header, rows=rows())
 
