@@ -18,6 +18,7 @@ DEFAULT_PLUGINS = (
     "scorecard_plugins.grading",
     "scorecard_plugins.payouts",
     "scorecard_plugins.dev_commands",
+    "scorecard_plugins.calibration",
 )
 
 pm = pluggy.PluginManager("scorecard")

@@ -1,12 +1,13 @@
 """Weighted composite of earlier items: leaves out components with no data and rescales the
 rest (after-sales 0.7/0.2/0.1), or a plain weighted sum (0.85 × ability + 0.15 × attitude)."""
 
+import re
 from fractions import Fraction
 
 import attrs
 
 from scorecard import hookimpl
-from scorecard.numbers import fmt
+from scorecard.numbers import fmt, quantize, to_fraction
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Measure, MetricType
 
@@ -17,6 +18,9 @@ class CompositeParams:
     use: str = "value"  # combine the components' "value" or their "points"
     rescale_missing: bool = True  # leave out components with no data, scale the rest up
     require: list[str] = attrs.Factory(list)  # components that must be present
+    # round the value to this step (rule set's rounding mode) when the rules round an
+    # intermediate result, e.g. "the mark is the raters' mean to 0.01" before adjustments
+    round: str | None = None
 
 
 class Composite(MetricType):
@@ -35,6 +39,9 @@ class Composite(MetricType):
                                   f"(earlier items: {', '.join(earlier) or 'none'})")
         if p.use not in ("value", "points"):
             raise SchemaError(f"{item.path}.use", "one of value, points")
+        if p.round is not None and not re.fullmatch(r"(1|0\.0*1)", p.round):
+            raise SchemaError(f"{item.path}.round", f"expected a step such as \"0.01\", got "
+                                                    f"{p.round!r}")
 
     def compute(self, ctx, item):
         p = item.params
@@ -67,6 +74,12 @@ class Composite(MetricType):
                 text = f"{text} = {fmt(value)}"
                 if missing:
                     text += f" ({', '.join(missing)} missing, counted as 0)"
+            if p.round is not None:
+                mode = ctx.ruleset.rounding.mode
+                rounded = to_fraction(quantize(value, p.round, mode))
+                if rounded != value:
+                    text += f", rounded {mode.replace('_', '-')} to {p.round}: {fmt(rounded)}"
+                value = rounded
             out[eid] = Measure(value, (Line(item.id, f"{item.id}: {text}"),),
                                {"missing": missing})
         return out

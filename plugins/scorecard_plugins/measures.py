@@ -564,6 +564,9 @@ class RaterParams:
     min: Fraction | None = None
     max: Fraction | None = None  # (unreachable: `max` is the item's points cap; see value_max)
     value_max: Fraction | None = None  # highest mark allowed
+    allowed: list[Fraction] = attrs.Factory(list)  # the only marks a rubric allows (empty: any)
+    # raters disagreeing by more than this (highest − lowest mark) are flagged for calibration
+    max_spread: Fraction | None = None
 
 
 class RaterMean(MetricType):
@@ -601,6 +604,10 @@ class RaterMean(MetricType):
             if (p.min is not None and f < p.min) or (hi is not None and f > hi):
                 raise DataError([(f"{ref}:{p.value_column}", f"{fmt(f)} is outside "
                                   f"{fmt(p.min)}..{fmt(hi)} for {p.item_value}")])
+            if p.allowed and f not in p.allowed:
+                raise DataError([(f"{ref}:{p.value_column}", f"{fmt(f)} is not a mark the "
+                                  f"rubric of {p.item_value} allows (allowed: "
+                                  f"{', '.join(fmt(a) for a in p.allowed)})")])
             if rater in marks.setdefault(eid, {}):
                 raise DataError([(ref, f"{rater} marked {p.item_value} for {eid} twice in "
                                        f"{ctx.period} (first at {marks[eid][rater][1]})")])
@@ -619,9 +626,14 @@ class RaterMean(MetricType):
             vals = [got[r][0] for r in p.raters if r in got]
             mean = sum(vals, Fraction(0)) / len(vals)
             detail = ", ".join(f"{r} {fmt(got[r][0])}" for r in p.raters if r in got)
-            out[eid] = Measure(mean, (Line(item.id, f"{item.id}: marks {detail}; mean "
-                                                    f"{fmt(mean)}"),),
-                               {"marks": {r: got[r][0] for r in got}})
+            lines = [Line(item.id, f"{item.id}: marks {detail}; mean {fmt(mean)}")]
+            spread = max(vals) - min(vals)
+            if p.max_spread is not None and spread > p.max_spread:
+                lines.append(Line(item.id, f"{item.id}: CALIBRATION: raters disagree by "
+                                           f"{fmt(spread)} > {fmt(p.max_spread)} (highest − "
+                                           f"lowest mark); for the arbitration panel"))
+            out[eid] = Measure(mean, tuple(lines),
+                               {"marks": {r: got[r][0] for r in got}, "spread": spread})
         return out
 
 
