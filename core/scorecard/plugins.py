@@ -18,6 +18,10 @@ DEFAULT_PLUGINS = (
     "scorecard_plugins.grading",
     "scorecard_plugins.payouts",
     "scorecard_plugins.dev_commands",
+    "scorecard_plugins.repeats",
+    "scorecard_plugins.timeliness",
+    "scorecard_plugins.item_bands",
+    "scorecard_plugins.rollups",
     "scorecard_plugins.calibration",
 )
 

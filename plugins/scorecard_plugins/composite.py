@@ -18,6 +18,9 @@ class CompositeParams:
     use: str = "value"  # combine the components' "value" or their "points"
     rescale_missing: bool = True  # leave out components with no data, scale the rest up
     require: list[str] = attrs.Factory(list)  # components that must be present
+    # false: components whose value was given by rule for lack of data (a metric marks its
+    # Measure with data["by_rule"] = True, e.g. "no complaint -> 100") do not make a score alone
+    score_from_defaults: bool = True
     # round the value to this step (rule set's rounding mode) when the rules round an
     # intermediate result, e.g. "the mark is the raters' mean to 0.01" before adjustments
     round: str | None = None
@@ -47,7 +50,7 @@ class Composite(MetricType):
         p = item.params
         out = {}
         for eid in ctx.employees:
-            parts, used, total, missing = [], Fraction(0), Fraction(0), []
+            parts, used, total, missing, real = [], Fraction(0), Fraction(0), [], 0
             for cid, w in p.components.items():
                 o = ctx.outcomes[cid][eid]
                 v = o.measure.value if p.use == "value" else o.points
@@ -56,11 +59,14 @@ class Composite(MetricType):
                     continue
                 used += w
                 total += w * v
+                real += not o.measure.data.get("by_rule", False)
                 parts.append(f"{fmt(w)} × {cid} {fmt(v)}")
             absent_required = [c for c in p.require if c in missing]
-            if not parts or absent_required:
+            only_defaults = parts and not real and not p.score_from_defaults
+            if not parts or absent_required or only_defaults:
                 why = "no component has data" if not parts else \
-                    f"required {', '.join(absent_required)} missing"
+                    f"required {', '.join(absent_required)} missing" if absent_required else \
+                    "no component has data (only values given by rule for lack of data): no score"
                 out[eid] = Measure(None, (Line(item.id, f"{item.id}: {why}"),))
                 continue
             text = " + ".join(parts)

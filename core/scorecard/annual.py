@@ -1,0 +1,291 @@
+"""Roll-ups over stored runs: the year-end grade from a year's period scores, the star of a
+period, and an employee's history (growth record).
+
+Nothing here evaluates anything: it reads the latest stored run of each period for the rule set's
+organisation and site, so a roll-up is exactly as reproducible as the runs it names. A period
+without a run, or an employee without a score in it, is reported, never filled in.
+
+Year-end grade (``[scorecards.X.annual]``, defaults from the after-sales rules):
+
+- The annual total is the mean (or sum) of the employee's period scores (the rounded, published
+  scores). Employees with a total are *graded*; G is their number.
+- Rank from the top ``r_top`` = 1 + the number of graded employees with a higher total (ties share
+  the better rank); from the bottom ``r_bottom`` = 1 + the number with a lower total.
+- "Within the top p %" means ``r_top ≤ cut(p)``, "within the bottom p %" ``r_bottom ≤ cut(p)``,
+  where ``cut(p) = p % × G`` rounded down (``rank_round = "down"``: in a group of 5 nobody is in
+  the top 10 %) or up (``"up"``: at least one person when p > 0).
+- fail: ``consecutive`` periods in a row (no gap) scored below ``fail_below``, or within the bottom
+  ``fail_pct`` %; otherwise excellent: within the top ``excellent_pct`` % and every period ≥
+  ``excellent_min``; otherwise good: within the top ``good_pct`` % and more than ``most_share`` of
+  the periods ≥ ``good_min``; otherwise pass.
+- ``missing = "no_grade"``: an employee with any period of the year unscored (no run, not in the
+  run, or no score) gets no grade and is not counted in G; ``"evaluated_only"`` grades from the
+  scored periods (a gap breaks a run of low periods) and lists the others.
+"""
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from .errors import ScorecardError
+from .numbers import fmt
+from .periods import Period
+from .ruleset import AnnualSpec
+
+GRADES = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
+
+
+def year_periods(kind: str, year: int) -> list[str]:
+    """The periods of ``kind`` that make up ``year``: twelve months, four quarters or the year."""
+    if kind == "month":
+        return [f"{year:04d}-{m:02d}" for m in range(1, 13)]
+    if kind == "quarter":
+        return [f"{year:04d}-Q{q}" for q in range(1, 5)]
+    return [f"{year:04d}"]
+
+
+def latest_runs(store, rs, periods) -> dict:
+    """``{period: run row or None}``: the latest run of each period for the rule set's org/site."""
+    return {p: store.latest_run(org=rs.meta.org, site=rs.meta.site, period=p) for p in periods}
+
+
+def _score(text):
+    return None if text is None else Fraction(Decimal(text))
+
+
+@attrs.frozen
+class AnnualRow:
+    employee_id: str
+    name: str
+    role: str
+    scorecard: str
+    scores: dict  # period -> Fraction | None
+    missing: dict  # period -> why ("no run", "not in run 7", "no score in run 7")
+    total: Fraction | None = None
+    rank_top: int | None = None
+    rank_bottom: int | None = None
+    grade: str | None = None
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def grade_zh(self):
+        return GRADES.get(self.grade, "")
+
+
+@attrs.frozen
+class AnnualReport:
+    year: int
+    periods: tuple[str, ...]
+    runs: dict  # period -> run id | None
+    rows: tuple[AnnualRow, ...]
+
+    @property
+    def missing_periods(self):
+        return [p for p, r in self.runs.items() if r is None]
+
+    def row(self, employee_id) -> AnnualRow:
+        return next(r for r in self.rows if r.employee_id == employee_id)
+
+
+def annual(store, rs, year: int) -> AnnualReport:
+    """Grade every employee found in the year's runs (see the module docstring)."""
+    periods = year_periods(rs.meta.period, year)
+    runs = latest_runs(store, rs, periods)
+    if all(r is None for r in runs.values()):
+        raise ScorecardError(f"no stored run of {rs.meta.org}/{rs.meta.site} for any period of "
+                             f"{year}: run `scorecard evaluate --period {periods[0]}` (and the "
+                             f"others) first")
+    people: dict[str, dict] = {}
+    for p, run in runs.items():
+        if run is None:
+            continue
+        for res in store.results(run["id"]):
+            e = people.setdefault(res["employee_id"], {"scores": {}, "info": res})
+            e["info"] = res  # the latest period's name, role and scorecard
+            e["scores"][p] = (res["score"], res["status"], run["id"])
+    rows = []
+    for eid in sorted(people):
+        info = people[eid]["info"]
+        sc = rs.scorecards.get(info["scorecard"])
+        if sc is None or sc.annual is None:
+            raise ScorecardError(f"{rs.path}: scorecards.{info['scorecard']}.annual: missing; add "
+                                 f"the [scorecards.{info['scorecard']}.annual] table (thresholds "
+                                 f"of the year-end grade) to roll the year up")
+        scores, missing = {}, {}
+        for p in periods:
+            got = people[eid]["scores"].get(p)
+            if runs[p] is None:
+                missing[p] = "no run"
+            elif got is None:
+                missing[p] = f"not in run {runs[p]['id']}"
+            elif got[0] is None:
+                missing[p] = f"no score in run {got[2]} ({got[1]})"
+            else:
+                scores[p] = _score(got[0])
+        rows.append(AnnualRow(eid, info["name"], info["role"], info["scorecard"], scores, missing))
+    graded = []
+    for sc_id in sorted({r.scorecard for r in rows}):
+        spec = rs.scorecards[sc_id].annual
+        group = [r for r in rows if r.scorecard == sc_id]
+        graded += _grade_group(spec, periods, group)
+    return AnnualReport(year, tuple(periods), {p: (r["id"] if r else None)
+                                               for p, r in runs.items()}, tuple(graded))
+
+
+def _cut(spec: AnnualSpec, pct: Fraction, n: int) -> int:
+    x = pct / 100 * n
+    return math.floor(x) if spec.rank_round == "down" else math.ceil(x)
+
+
+def _low_run(spec: AnnualSpec, periods, scores):
+    """The first ``consecutive`` periods in a row (no gap) below ``fail_below``, or None."""
+    run = []
+    for p in periods:
+        s = scores.get(p)
+        if s is not None and s < spec.fail_below:
+            run.append(p)
+            if len(run) >= spec.consecutive:
+                return run[-spec.consecutive:]
+        else:
+            run = []
+    return None
+
+
+def _grade_group(spec: AnnualSpec, periods, rows):
+    def total(r):
+        if not r.scores or (r.missing and spec.missing == "no_grade"):
+            return None
+        s = sum(r.scores.values(), Fraction(0))
+        return s / len(r.scores) if spec.total == "mean" else s
+
+    totals = {r.employee_id: total(r) for r in rows}
+    ranked = [t for t in totals.values() if t is not None]
+    g = len(ranked)
+    out = []
+    for r in rows:
+        t = totals[r.employee_id]
+        if t is None:
+            why = ("no scored period" if not r.scores else
+                   "periods without a score: " + ", ".join(f"{p} ({w})"
+                                                          for p, w in r.missing.items()))
+            out.append(attrs.evolve(r, reasons=(f"no grade: {why} (missing = "
+                                                 f"{spec.missing!r})",)))
+            continue
+        top = 1 + sum(1 for x in ranked if x > t)
+        bottom = 1 + sum(1 for x in ranked if x < t)
+        vals = list(r.scores.values())
+        n = len(vals)
+        low = _low_run(spec, periods, r.scores)
+        reasons = [f"annual total {fmt(t)} ({spec.total} of {n} period(s)); rank {top} of {g} "
+                   f"from the top, {bottom} from the bottom"]
+        if r.missing:
+            reasons.append("not scored: " + ", ".join(f"{p} ({w})" for p, w in r.missing.items()))
+        fail_cut = _cut(spec, spec.fail_pct, g)
+        exc_cut = _cut(spec, spec.excellent_pct, g)
+        good_cut = _cut(spec, spec.good_pct, g)
+        at_least = sum(1 for v in vals if v >= spec.good_min)
+        if low:
+            grade = "fail"
+            reasons.append(f"fail: {spec.consecutive} consecutive periods below "
+                           f"{fmt(spec.fail_below)} ({', '.join(low)})")
+        elif bottom <= fail_cut:
+            grade = "fail"
+            reasons.append(f"fail: within the bottom {fmt(spec.fail_pct)} % (rank {bottom} from "
+                           f"the bottom ≤ {fail_cut} of {g})")
+        elif top <= exc_cut and all(v >= spec.excellent_min for v in vals):
+            grade = "excellent"
+            reasons.append(f"excellent: within the top {fmt(spec.excellent_pct)} % (rank {top} ≤ "
+                           f"{exc_cut}) and every period ≥ {fmt(spec.excellent_min)}")
+        elif top <= good_cut and at_least > spec.most_share * n:
+            grade = "good"
+            reasons.append(f"good: within the top {fmt(spec.good_pct)} % (rank {top} ≤ "
+                           f"{good_cut}) and {at_least} of {n} periods ≥ {fmt(spec.good_min)} "
+                           f"(more than {fmt(spec.most_share * n)})")
+        else:
+            grade = "pass"
+            why = []
+            if top <= exc_cut:
+                why.append(f"top {fmt(spec.excellent_pct)} % but not every period ≥ "
+                           f"{fmt(spec.excellent_min)}")
+            if top <= good_cut and not at_least > spec.most_share * n:
+                why.append(f"top {fmt(spec.good_pct)} % but only {at_least} of {n} periods ≥ "
+                           f"{fmt(spec.good_min)}")
+            if top > good_cut:
+                why.append(f"rank {top} is outside the top {fmt(spec.good_pct)} % "
+                           f"(≤ {good_cut} of {g})")
+            reasons.append("pass: " + "; ".join(why))
+        out.append(attrs.evolve(r, total=t, rank_top=top, rank_bottom=bottom, grade=grade,
+                                reasons=tuple(reasons)))
+    return out
+
+
+# -- star of the period -------------------------------------------------------------------------
+def stars(store, rs, period: Period, run_id: int | None = None):
+    """The best score of the period per scorecard, ties broken by the scorecard's
+    ``annual.star_tiebreak`` items' values (higher first; no value ranks last); employees still
+    tied share the star. Returns ``(run, rows)``, rows best first with ``star`` set."""
+    run = store.run(run_id) if run_id else store.latest_run(org=rs.meta.org, site=rs.meta.site,
+                                                           period=period.key)
+    if run is None:
+        raise ScorecardError(f"no stored run for {period.key}: run `scorecard evaluate "
+                             f"--period {period.key}` first")
+    results = [r for r in store.results(run["id"]) if r["score"] is not None]
+    items = {}
+    for it in store.items(run["id"]):
+        items[(it["employee_id"], it["item_id"])] = it["value"]
+    rows = []
+    for sc_id in sorted({r["scorecard"] for r in results}):
+        sc = rs.scorecards.get(sc_id)
+        ties = tuple(sc.annual.star_tiebreak) if sc and sc.annual else ()
+
+        def key(r, ties=ties):
+            k = [_score(r["score"])]
+            for t in ties:
+                v = items.get((r["employee_id"], t))
+                k.append(Fraction(-10**9) if v is None else Fraction(v))
+            return k
+
+        group = sorted((r for r in results if r["scorecard"] == sc_id),
+                       key=lambda r: ([-x for x in key(r)], r["employee_id"]))
+        best = key(group[0]) if group else None
+        for r in group:
+            vals = {t: items.get((r["employee_id"], t)) for t in ties}
+            rows.append({"scorecard": sc_id, "employee_id": r["employee_id"], "name": r["name"],
+                         "role": r["role"], "score": r["score"], "grade": r["grade"],
+                         **{t: vals[t] for t in ties}, "star": key(r) == best,
+                         "tiebreak": list(ties)})
+    return run, rows
+
+
+# -- history ------------------------------------------------------------------------------------
+def history(store, rs, employee_id: str):
+    """The employee's result in the latest run of every period stored for the rule set's
+    org/site, oldest period first, with the change from the previous period of the same kind
+    and the item values. Returns a list of dicts (``run_text`` holds that run's rule set)."""
+    runs = [r for r in store.runs() if r["org"] == rs.meta.org and r["site"] == rs.meta.site]
+    latest: dict[str, dict] = {}
+    for r in runs:
+        latest[r["period"]] = r  # ordered by id: the last one wins
+    rows, prev = [], {}
+    for key in sorted(latest, key=lambda k: (Period.parse(k).start, Period.parse(k).kind)):
+        run = latest[key]
+        res = [x for x in store.results(run["id"]) if x["employee_id"] == employee_id]
+        if not res:
+            continue
+        res = res[0]
+        kind = Period.parse(key).kind
+        score = _score(res["score"])
+        before = prev.get(kind)
+        change = None if score is None or before is None else score - before
+        if score is not None:
+            prev[kind] = score
+        items = [it for it in store.items(run["id"], employee_id) if it["kind"] == "item"]
+        rows.append({"period": key, "run_id": run["id"], "status": res["status"],
+                     "score": res["score"], "grade": res["grade"],
+                     "grade_label": res["grade_label"], "grade_label_zh": res["grade_label_zh"],
+                     "change": change, "scorecard": res["scorecard"],
+                     "focus": res["focus"], "items": items,
+                     "runs_for_period": [r["id"] for r in runs if r["period"] == key]})
+    return rows

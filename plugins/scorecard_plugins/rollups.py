@@ -1,0 +1,191 @@
+"""Commands over stored runs: ``scorecard annual`` (year-end grade), ``scorecard star`` (the best
+of a period) and ``scorecard history EMPLOYEE`` (growth record). The logic is in
+:mod:`scorecard.annual`; these only parse options and print."""
+
+import tomllib
+from fractions import Fraction
+
+import click
+
+from scorecard import hookimpl
+from scorecard.numbers import to_fraction
+
+from .grading import Band
+from .item_bands import band_text, item_band
+
+
+def _common(f):
+    f = click.option("--db", help="SQLite database (default: scorecard.db beside the rule "
+                                  "set).")(f)
+    f = click.option("--config", "-c", "config", required=True,
+                     type=click.Path(dir_okay=False), help="Rule set (TOML).")(f)
+    f = click.option("--format", "fmt_", type=click.Choice(["table", "json", "csv"]),
+                     default="table", show_default=True, help="Output format.")(f)
+    return f
+
+
+def _open(config, db):
+    from scorecard.cli import _ruleset, _store
+
+    return _ruleset(config), _store(config, db)
+
+
+def _num(v):
+    from scorecard.cli import dec_text
+
+    return None if v is None else dec_text(Fraction(v))
+
+
+def _emit(fmt_, rows, cols, headers, payload):
+    from scorecard.output import table, to_csv, to_json
+
+    if fmt_ == "json":
+        click.echo(to_json(payload))
+    elif fmt_ == "csv":
+        click.echo(to_csv(rows, cols), nl=False)
+    else:
+        click.echo(table(rows, cols, headers))
+
+
+def item_bands_of(ruleset_text: str, scorecard: str) -> dict:
+    """``{item_id: [Band]}`` for the items scored ``type = "band"`` in a stored run's rule set
+    (the bands in force when that run was made, not today's)."""
+    try:
+        data = tomllib.loads(ruleset_text or "")
+    except tomllib.TOMLDecodeError:
+        return {}
+    out = {}
+    for it in data.get("scorecards", {}).get(scorecard, {}).get("items", []):
+        score = it.get("score")
+        if isinstance(score, dict) and score.get("type") == "band":
+            out[it["id"]] = [Band(grade=b["grade"], min=None if b.get("min") is None else
+                                  to_fraction(b["min"]), label=b.get("label", ""),
+                                  label_zh=b.get("label_zh", "")) for b in score["bands"]]
+    return out
+
+
+@hookimpl
+def register_commands(cli):
+    @cli.command()
+    @_common
+    @click.option("--year", required=True, type=int, help="Calendar year, e.g. 2026.")
+    def annual(config, db, fmt_, year):
+        """Year-end grade of every employee from the year's stored period runs.
+
+        Uses the latest run of each month (or quarter) of YEAR for the rule set's organisation
+        and site, and the thresholds in [scorecards.X.annual]. Periods without a run are listed
+        on stderr; an employee missing a period gets no grade unless annual.missing =
+        "evaluated_only".
+
+        \b
+            scorecard annual --config acs/scorecard.toml --year 2026
+        """
+        from scorecard.annual import annual as roll
+
+        rs, store = _open(config, db)
+        rep = roll(store, rs, year)
+        rows = []
+        for r in rep.rows:
+            d = {"employee_id": r.employee_id, "name": r.name, "role": r.role,
+                 "scorecard": r.scorecard, "grade": r.grade, "grade_zh": r.grade_zh,
+                 "total": _num(r.total), "rank": r.rank_top, "rank_from_bottom": r.rank_bottom,
+                 "periods": len(r.scores), "missing": ", ".join(r.missing),
+                 "reason": r.reasons[-1] if r.reasons else ""}
+            if fmt_ == "json":
+                d["scores"] = {p: _num(v) for p, v in r.scores.items()}
+                d["missing"] = r.missing
+                d["reasons"] = list(r.reasons)
+            rows.append(d)
+        rows.sort(key=lambda d: (d["rank"] is None, d["rank"] or 0, d["employee_id"]))
+        cols = ["employee_id", "name", "role", "total", "rank", "grade", "grade_zh", "periods",
+                "missing", "reason"]
+        if fmt_ == "table":
+            click.echo(f"{rs.meta.org} / {rs.meta.site} — year {year} — runs "
+                       + ", ".join(f"{p}:{r}" for p, r in rep.runs.items() if r))
+        _emit(fmt_, rows, cols, ["employee", "name", "role", "total", "rank", "grade", "等级",
+                                 "periods", "missing", "reason"],
+              {"year": year, "org": rs.meta.org, "site": rs.meta.site, "runs": rep.runs,
+               "missing_periods": rep.missing_periods, "results": rows})
+        if rep.missing_periods:
+            click.echo(f"warning: no stored run for {', '.join(rep.missing_periods)}: those "
+                       f"periods are reported missing, not guessed; evaluate them first "
+                       f"(scorecard evaluate --config {config} --period "
+                       f"{rep.missing_periods[0]})", err=True)
+
+    @cli.command()
+    @_common
+    @click.option("--period", "-p", required=True, help="YYYY-MM (or the rule set's kind).")
+    @click.option("--run", type=int, help="Run id (default: the period's latest run).")
+    @click.option("--top", default=5, show_default=True, help="Rows shown per scorecard.")
+    def star(config, db, fmt_, period, run, top):
+        """The service star of a period: the best score, ties broken by the items in
+        annual.star_tiebreak (e.g. CSI, then first-time-fix rate); still tied: shared."""
+        from scorecard.annual import stars
+        from scorecard.periods import Period
+
+        rs, store = _open(config, db)
+        p = Period.from_user(period, rs.meta.period)
+        r, rows = stars(store, rs, p, run)
+        shown, per = [], {}
+        for x in rows:
+            per[x["scorecard"]] = per.get(x["scorecard"], 0) + 1
+            if per[x["scorecard"]] <= top or x["star"]:
+                shown.append(x)
+        ties = sorted({t for x in rows for t in x["tiebreak"]})
+        for x in shown:
+            x["star_"] = "★" if x["star"] else ""
+            for t in ties:
+                x[t] = _num(x.get(t))
+        cols = ["star_", "employee_id", "name", "role", "score", *ties]
+        if fmt_ == "table":
+            click.echo(f"{rs.meta.org} / {rs.meta.site} — {p.key} — run {r['id']}")
+        _emit(fmt_, shown, cols, ["star", "employee", "name", "role", "score", *ties],
+              {"run_id": r["id"], "period": p.key,
+               "stars": [x for x in rows if x["star"]], "ranking": shown})
+
+    @cli.command()
+    @click.argument("employee")
+    @_common
+    def history(employee, config, db, fmt_):
+        """EMPLOYEE's growth record: score, band and each graded item's value and band in the
+        latest stored run of every period, with the change from the previous period."""
+        from scorecard.annual import history as hist
+        from scorecard.errors import ScorecardError
+
+        rs, store = _open(config, db)
+        got = hist(store, rs, employee)
+        if not got:
+            raise ScorecardError(f"no stored run of {rs.meta.org}/{rs.meta.site} has employee "
+                                 f"{employee!r}")
+        rows, item_ids = [], []
+        texts = {}
+        for h in got:
+            run = store.run(h["run_id"])
+            bands = texts.setdefault((h["run_id"], h["scorecard"]),
+                                     item_bands_of(run["ruleset_text"], h["scorecard"]))
+            d = {"period": h["period"], "run": h["run_id"], "score": h["score"],
+                 "grade": " ".join(x for x in (h["grade"], h["grade_label_zh"]) if x) or None,
+                 "change": None if h["change"] is None else
+                 ("+" if h["change"] > 0 else "") + _num(h["change"]),
+                 "status": h["status"]}
+            for it in h["items"]:
+                if it["item_id"] not in bands:
+                    continue
+                if it["item_id"] not in item_ids:
+                    item_ids.append(it["item_id"])
+                v = None if it["value"] is None else Fraction(it["value"])
+                b = item_band(bands[it["item_id"]], v)
+                d[it["item_id"]] = _num(v)
+                d[f"{it['item_id']}_band"] = b.grade if b else None
+                d[f"{it['item_id']}_text"] = (f"{_num(v)} {band_text(b)}" if b else
+                                              (_num(v) if v is not None else "—"))
+            rows.append(d)
+        if fmt_ == "table":
+            click.echo(f"{employee} — {rs.meta.org} / {rs.meta.site} — growth record")
+            _emit(fmt_, rows, ["period", "run", "score", "grade", "change",
+                               *(f"{i}_text" for i in item_ids)],
+                  ["period", "run", "score", "grade", "change", *item_ids], None)
+            return
+        cols = ["period", "run", "score", "grade", "change", "status",
+                *(c for i in item_ids for c in (i, f"{i}_band"))]
+        _emit(fmt_, rows, cols, cols, {"employee_id": employee, "history": rows})

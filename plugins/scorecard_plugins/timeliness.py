@@ -1,0 +1,183 @@
+"""Timeliness rate: a row is timely when every one of several limits from the same start is met
+(complaints: contact within 24 h, a proposal within 48 h, resolved within 7 working days).
+
+Limits use the units of :func:`._common.parse_limit`: elapsed ``s``/``min``/``h``/``d`` (met at
+exactly the limit), ``cd`` (by calendar date) and ``wd``: "within n working days" means by the end
+of the n-th working day after the start's date (the start date itself is not counted), from the
+site's calendar (public holidays and make-up working days included).
+"""
+
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from scorecard import hookimpl
+from scorecard.errors import DataError
+from scorecard.numbers import fmt
+from scorecard.ruleset import require_source
+from scorecard.schema import SchemaError
+from scorecard.types import Line, Measure, MetricType
+
+from ._common import check_match, describe_seconds, parse_limit
+
+
+@attrs.frozen
+class Step:
+    end: str  # timestamp column of the step's completion
+    limit: str  # "24 h", "7 wd", ...
+    label: str = ""
+
+
+@attrs.frozen
+class TimelinessParams:
+    source: str
+    start: str  # timestamp column the clocks start at
+    steps: list[Step]
+    valid: str | None = None  # bool column: rows with 0 are ignored (listed), blank counts valid
+    match: dict[str, Any] = attrs.Factory(dict)
+    ref_column: str | None = None
+    when_empty: Fraction | None = Fraction(100)  # no valid row in the period (None: no data)
+    open_end: str = "late"  # a blank step: "late", or "pending" (left out, listed, while its
+    # deadline is after the period's end; late once it has passed)
+    scale: Fraction = Fraction(100)
+
+
+class Timeliness(MetricType):
+    """Timely rows / valid rows × scale; a row is timely when it meets every step's limit."""
+
+    name = "timeliness"
+    Params = TimelinessParams
+    description = "Share of valid rows meeting every step's limit from one start (h elapsed, "\
+                  "wd working days); declared value when there is no valid row."
+
+    def validate(self, rs, sc, item):
+        p = item.params
+        if not p.steps:
+            raise SchemaError(f"{item.path}.steps", "give at least one step with end and limit")
+        for i, s in enumerate(p.steps):
+            parse_limit(s.limit, f"{item.path}.steps[{i}].limit")
+        check_match(rs, p.source, p.match, item.path)
+        require_source(rs, p.source, item.path,
+                       ["employee_id", p.start, p.valid, p.ref_column, *(s.end for s in p.steps)])
+        cols = rs.columns[p.source]
+        for c in (p.start, *(s.end for s in p.steps)):
+            if cols[c].type != "timestamp":
+                raise SchemaError(item.path, f"{c!r} of source {p.source!r} must be a timestamp")
+        if p.valid is not None and cols[p.valid].type != "bool":
+            raise SchemaError(f"{item.path}.valid", f"{p.valid!r} must be a bool column")
+        if p.open_end not in ("late", "pending"):
+            raise SchemaError(f"{item.path}.open_end", "one of late, pending")
+
+    def sources(self, item):
+        p = item.params
+        return {p.source: {c for c in (p.start, p.valid, p.ref_column, *p.match,
+                                       *(s.end for s in p.steps)) if c}}
+
+    def compute(self, ctx, item):
+        p = item.params
+        limits = [parse_limit(s.limit, f"{item.path}.steps[{i}].limit")
+                  for i, s in enumerate(p.steps)]
+        where, params = ctx.where(p.source, p.match)
+        ref = f"[{p.ref_column}]" if p.ref_column else "NULL"
+        valid = f"[{p.valid}]" if p.valid else "NULL"
+        ends = ", ".join(f"[{s.end}]" for s in p.steps)
+        rows = ctx.query(f"SELECT employee_id, _line, {ref}, {valid}, [{p.start}], {ends} "
+                         f"FROM {ctx.table(p.source)} WHERE {where} "
+                         f"ORDER BY employee_id, [{p.start}], _line", params)
+        period_end = datetime.combine(ctx.period.end, datetime.min.time())
+        stats: dict[str, list] = {}
+        lines: dict[str, list] = {}
+        problems = []
+        for eid, line, r, ok, start, *ends_ in rows:
+            if eid not in ctx.employees:
+                continue
+            at = ctx.ref(p.source, line)
+            name = r or at
+            s = stats.setdefault(eid, [0, 0, 0, 0])  # valid, timely, invalid, pending
+            if ok is not None and not ok:
+                s[2] += 1
+                if ctx.ledger:
+                    lines.setdefault(eid, []).append(Line(
+                        item.id, f"{item.id}: {name} marked invalid: ignored", ref=at))
+                continue
+            t0 = _dt(start)
+            misses, waiting = [], []
+            for step, lim, end in zip(p.steps, limits, ends_, strict=True):
+                label = step.label or step.end
+                deadline, due = _deadline(ctx, lim, t0)
+                if end is None:
+                    if p.open_end == "pending" and deadline >= period_end:
+                        waiting.append(f"{label} not yet done, {due}")
+                    else:
+                        misses.append(f"{label} missing, {due}")
+                    continue
+                t1 = _dt(end)
+                if t1 < t0:
+                    problems.append((f"{at}:{step.end}", f"{step.end} {t1} is before "
+                                                         f"{p.start} {t0}; fix the row"))
+                    continue
+                if t1 > deadline:
+                    took = describe_seconds(int((t1 - t0).total_seconds()))
+                    misses.append(f"{label} at {t1:%Y-%m-%d %H:%M}, took {took}, {due}")
+            if waiting and not misses:
+                s[3] += 1
+                if ctx.ledger:
+                    lines.setdefault(eid, []).append(Line(
+                        item.id, f"{item.id}: {name} still open, deadline after the period's "
+                                 f"end: left out ({'; '.join(waiting)})", ref=at))
+                continue
+            s[0] += 1
+            if misses:
+                if ctx.ledger:
+                    lines.setdefault(eid, []).append(Line(
+                        item.id, f"{item.id}: {name} received {t0:%Y-%m-%d %H:%M}: not timely "
+                                 f"({'; '.join(misses)})", ref=at))
+            else:
+                s[1] += 1
+        if problems:
+            raise DataError(problems)
+        out = {}
+        for eid in ctx.employees:
+            n, timely, invalid, pending = stats.get(eid, (0, 0, 0, 0))
+            extra = []
+            if invalid:
+                extra.append(f"{invalid} invalid ignored")
+            if pending:
+                extra.append(f"{pending} pending left out")
+            tail = f" ({', '.join(extra)})" if extra else ""
+            if n == 0:
+                v = p.when_empty
+                text = (f"{item.id}: no valid row this period{tail}: no data" if v is None else
+                        f"{item.id}: no valid row this period{tail}: {fmt(v)} by rule")
+                out[eid] = Measure(v, (Line(item.id, text), *lines.get(eid, ())),
+                                   {"valid": 0, "by_rule": v is not None})
+                continue
+            v = Fraction(timely, n) * p.scale
+            out[eid] = Measure(v, (Line(item.id, f"{item.id}: timely {timely}/{n} × "
+                                                 f"{fmt(p.scale)} = {fmt(v)}{tail}"),
+                                   *lines.get(eid, ())), {"valid": n, "timely": timely})
+        return out
+
+
+def _dt(seconds) -> datetime:
+    return datetime(1970, 1, 1) + timedelta(seconds=int(seconds))
+
+
+def _deadline(ctx, lim, t0: datetime):
+    """The last moment that meets the limit, and how to say it."""
+    if lim.unit == "wd":
+        day = ctx.calendar.add_working_days(t0.date(), int(lim.amount))
+        return (datetime.combine(day, datetime.max.time()),
+                f"due by the end of {day} ({lim.text})")
+    if lim.unit == "cd":
+        day = t0.date() + timedelta(days=int(lim.amount))
+        return (datetime.combine(day, datetime.max.time()),
+                f"due by the end of {day} ({lim.text})")
+    return t0 + timedelta(seconds=lim.seconds), f"limit {lim.text}"
+
+
+@hookimpl
+def register_metric_types(register):
+    register(Timeliness())
