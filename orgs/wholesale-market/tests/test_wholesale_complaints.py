@@ -1,0 +1,156 @@
+"""Complaint handling (RULES.md §2a, seed 001 §3.4–3.5): deadlines per complexity and channel,
+late complaints as service-quality complaints unless flagged hard in advance, ranged penalties
+checked against their ranges, media exposure escalating within the calendar year, fines in CNY
+reported beside the pay. Every employee's marks give a mark of exactly 80 (all KPIs 80, all
+rubrics 8: 0.12 × 400 + 32), so the totals below are 80 ± the complaint rules.
+"""
+
+from decimal import Decimal
+
+import pytest
+from wholesale_helpers import evaluate, marks, ruleset
+
+from scorecard.errors import DataError
+
+EMPLOYEES = """\
+F1,王芳,floor-3,floor_manager,
+F2,李伟,floor-3,floor_manager,
+F3,张娜,floor-3,floor_manager,
+F4,刘敏,floor-3,floor_manager,
+F5,陈静,floor-3,floor_manager,
+S1,马杰,floor-3,floor_supervisor,
+"""
+
+MARKS = "".join(marks(e, p) for e in ("F1", "F2", "F3", "F4", "F5", "S1")
+                for p in ("2026-08", "2026-10"))
+
+# Deadlines (first matching case): simple → settled the same calendar date; complex by phone or
+# letter (passed on by the centre) → 3 days (72 h); other complex → 48 h. Met at exactly the limit.
+COMPLAINTS = """\
+W01,F1,2026-10-05 10:00,simple,in_person,2026-10-05 23:59,0
+W02,F1,2026-10-06 22:00,simple,in_person,2026-10-07 00:10,0
+W03,F1,2026-10-08 09:00,complex,in_person,2026-10-10 09:00,0
+W04,F1,2026-10-08 09:00,complex,in_person,2026-10-10 09:01,0
+W05,F1,2026-10-12 09:00,complex,phone,2026-10-15 09:00,0
+W06,F1,2026-10-12 09:00,complex,letter,2026-10-15 09:01,0
+W07,F1,2026-10-12 09:00,complex,phone,2026-10-16 09:00,1
+W08,F1,2026-10-20 10:00,simple,phone,2026-10-21 09:00,0
+W09,F1,2026-10-30 12:00,complex,in_person,,0
+W10,F1,2026-10-31 09:00,simple,in_person,,0
+W11,F1,2026-09-30 10:00,simple,in_person,2026-10-02 10:00,0
+W12,F1,2026-10-22 10:00,simple,in_person,2026-10-23 10:00,
+"""
+# W01 same date (met)            W02 next date (late)
+# W03 complex exactly 48 h (met) W04 48 h 1 min (late)
+# W05 phone 72 h (met)           W06 letter 72 h 1 min (late)
+# W07 phone 96 h, late, but pre-notified as hard: listed, not counted
+# W08 simple by phone: the simple case comes first, same date required (late)
+# W09 open, due 11-01 12:00, after the period's end: not (yet) late
+# W10 open at the period's end, due by the end of 10-31: late
+# W11 received in September: not October's
+# W12 blank flag = not pre-notified (the column's default): late
+# → 6 service-quality complaints (W02 W04 W06 W08 W10 W12) × −1 = −6 → F1 = 80 − 6 = 74
+
+PENALTIES = """\
+F2,2026-10-08,reputation_harm,,80
+S1,2026-10-08,reputation_harm,2,
+F2,2026-10-09,refused_ruling,3,
+F2,2026-10-21,no_follow_up,2,
+F3,2026-08-15,media_exposure,10,
+F3,2026-10-12,media_exposure,50,
+F4,2025-12-20,media_exposure,,
+F4,2026-10-05,media_exposure,,
+F5,2026-10-05,media_exposure,,
+F5,2026-10-25,media_exposure,,
+"""
+
+
+@pytest.fixture(scope="module")
+def ev(tmp_path_factory):
+    return evaluate(tmp_path_factory.mktemp("complaints"), EMPLOYEES, assessments=MARKS,
+                    complaints=COMPLAINTS, penalties=PENALTIES)
+
+
+def test_late_complaints_are_service_quality_complaints(ev):
+    er = ev.result("F1")
+    assert er.item("service_quality").measure.value == 6
+    assert er.points("service_quality") == -6
+    assert er.score == Decimal("74.00")
+    text = er.text()
+    for late in ("W02", "W04", "W06", "W08", "W10", "W12"):
+        assert f"service_quality: {late} " in text
+    for met in ("W01", "W03", "W05", "W09", "W11"):
+        assert f" {met} " not in text
+
+
+def test_late_complaint_pre_flagged_hard_is_listed_but_costs_nothing(ev):
+    er = ev.result("F1")
+    assert er.item("late_pre_notified").measure.value == 1
+    assert er.points("late_pre_notified") == 0
+    assert not er.item("late_pre_notified").item.in_total
+    assert "late_pre_notified: W07 (phone/letter passed on by the centre" in er.text()
+
+
+def test_points_per_service_quality_complaint_is_a_parameter(tmp_path):
+    text = ruleset(**{'score = { type = "scale", factor = -1, clamp = false }':
+                      'score = { type = "scale", factor = -2, clamp = false }'})
+    ev = evaluate(tmp_path, "F1,王芳,floor-3,floor_manager,\n", ruleset=text,
+                  assessments=marks("F1", "2026-10"), complaints=COMPLAINTS)
+    assert ev.result("F1").score == Decimal("68.00")  # 80 − 6 × 2
+
+
+def test_reputation_harm_fines_the_person_and_costs_the_supervisor_points(ev):
+    f2 = ev.result("F2")
+    # F2: fine 80 CNY (reported beside the pay), refused ruling −3, no follow-up −2
+    assert f2.adjustment("complaint_penalties").points == -5
+    assert f2.fines == Decimal("80.00")
+    assert f2.score == Decimal("75.00")  # 80 − 3 − 2
+    assert f2.payout == Decimal("1600.00")  # C: 2000 × 0.8; the fine is not netted
+    assert "fines 80.00 CNY reported beside, not netted" in f2.text()
+    s1 = ev.result("S1")
+    assert s1.scorecard.id == "floor_supervisor"
+    assert s1.score == Decimal("78.00")  # 80 − 2
+    assert s1.payout == Decimal("2400.00")  # Q floor_supervisor 3000 × 0.8
+
+
+def test_second_media_exposure_in_the_year_costs_fifty(ev):
+    # F3: August's exposure (read from history) is the first of 2026, October's the second
+    f3 = ev.result("F3")
+    assert f3.adjustment("media_exposure").points == -50
+    assert f3.score == Decimal("30.00")
+    assert "is occurrence 2 in 2026: −50" in f3.text()
+    # F4: the December 2025 exposure belongs to another year: October's is the first, −10
+    assert ev.result("F4").adjustment("media_exposure").points == -10
+    # F5: two in the same month: −10 − 50
+    assert ev.result("F5").adjustment("media_exposure").points == -60
+    assert ev.result("F5").score == Decimal("20.00")
+
+
+def test_first_media_exposure_in_its_own_month(tmp_path):
+    ev = evaluate(tmp_path, EMPLOYEES, period="2026-08", assessments=MARKS,
+                  penalties=PENALTIES)
+    assert ev.result("F3").adjustment("media_exposure").points == -10
+    assert ev.result("F3").score == Decimal("70.00")
+
+
+@pytest.mark.parametrize("row, where, why", [
+    ("F1,2026-10-09,refused_ruling,6,", "penalties.csv:2:points", "outside the rule's range 1–5"),
+    ("F1,2026-10-09,no_follow_up,0.5,", "penalties.csv:2:points", "outside the rule's range 1–5"),
+    ("F1,2026-10-09,reputation_harm,,120", "penalties.csv:2:fine",
+     "outside the rule's range 50–100"),
+    ("S1,2026-10-09,reputation_harm,4,", "penalties.csv:2:points",
+     "outside the rule's range 1–3"),
+    ("F1,2026-10-09,reputation_harm,2,", "penalties.csv:2", "reputation_harm"),
+])
+def test_penalty_outside_its_range_is_rejected(tmp_path, row, where, why):
+    with pytest.raises(DataError) as e:
+        evaluate(tmp_path, EMPLOYEES, assessments=MARKS, penalties=row + "\n")
+    assert where in e.value.message and why in e.value.message
+
+
+def test_media_exposure_points_must_agree_with_the_rule(tmp_path):
+    rows = "F3,2026-08-15,media_exposure,10,\nF3,2026-10-12,media_exposure,10,\n"
+    with pytest.raises(DataError) as e:
+        evaluate(tmp_path, EMPLOYEES, assessments=MARKS, penalties=rows)
+    assert "penalties.csv:3:points" in e.value.message
+    assert "costs 50 by the rule" in e.value.message
