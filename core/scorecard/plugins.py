@@ -17,6 +17,7 @@ DEFAULT_PLUGINS = (
     "scorecard_plugins.penalties",
     "scorecard_plugins.grading",
     "scorecard_plugins.payouts",
+    "scorecard_plugins.site_commands",
     "scorecard_plugins.dev_commands",
     "scorecard_plugins.repeats",
     "scorecard_plugins.timeliness",

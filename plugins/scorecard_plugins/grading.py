@@ -41,14 +41,53 @@ class Bands(GradingType):
         bands = spec.params.bands
         if not bands:
             raise SchemaError(f"{spec.path}.bands", "give at least one band")
-        mins = [b.min for b in bands]
-        for i in range(1, len(mins)):
-            if mins[i - 1] is None or (mins[i] is not None and mins[i] >= mins[i - 1]):
-                raise SchemaError(f"{spec.path}.bands[{i}].min", "bands go from the highest "
-                                  "lower bound down; only the last may leave min out")
         grades = [b.grade for b in bands]
         if len(set(grades)) != len(grades):
             raise SchemaError(f"{spec.path}.bands", "grades must be unique")
+
+    def check(self, rs, sc, spec):
+        """Order, overlaps, gaps below the lowest band, bands no score can reach, coefficients
+        that fall as grades rise (``scorecard check``; order and overlaps are errors)."""
+        p, path, out = spec.params, f"{spec.path}.bands", []
+        bands = p.bands
+        for i in range(1, len(bands)):
+            hi, lo = bands[i - 1], bands[i]
+            if hi.min is None:
+                below = ", ".join(b.grade for b in bands[i:])
+                out.append(("error", f"{path}[{i - 1}].min", f"band {hi.grade} has no lower "
+                            f"bound but is not the last: bands {below} can never be reached"))
+            elif lo.min is not None and lo.min == hi.min:
+                out.append(("error", f"{path}[{i}].min", f"bands {hi.grade} and {lo.grade} "
+                            f"overlap (both from {fmt(lo.min)}): {lo.grade} can never be "
+                            f"reached"))
+            elif lo.min is not None and lo.min > hi.min:
+                out.append(("error", f"{path}[{i}].min", f"thresholds in the wrong order: "
+                            f"band {lo.grade} (≥ {fmt(lo.min)}) comes after {hi.grade} "
+                            f"(≥ {fmt(hi.min)}); list bands from the highest lower bound down"))
+        last = bands[-1]
+        floor = sc.total.min if sc.total.min is not None else Fraction(0)
+        if last.min is not None and last.min > floor:
+            out.append(("warning", f"{path}[{len(bands) - 1}].min", f"gap: scores below "
+                        f"{fmt(last.min)} fall in no band and get no grade (add a last band "
+                        f"without min)"))
+        top = sc.total.max
+        if top is None and sc.items and all(it.max is not None for it in sc.items
+                                            if it.in_total) and not sc.penalties:
+            top = sum((it.max for it in sc.items if it.in_total), Fraction(0))
+        for i, b in enumerate(bands):
+            if top is not None and b.min is not None and b.min > top:
+                out.append(("warning", f"{path}[{i}].min", f"band {b.grade} starts at "
+                            f"{fmt(b.min)}, above the highest possible score {fmt(top)}: "
+                            f"unreachable"))
+        coefs = [(b.grade, b.coefficient) for b in bands if b.coefficient is not None]
+        for (g1, c1), (g2, c2) in zip(coefs, coefs[1:], strict=False):
+            if c2 > c1:
+                out.append(("warning", f"{path}", f"pay coefficient of {g2} ({fmt(c2)}) is "
+                            f"above that of the higher band {g1} ({fmt(c1)})"))
+        if p.ranking_min is not None and top is not None and p.ranking_min > top:
+            out.append(("warning", f"{spec.path}.ranking_min", f"{fmt(p.ranking_min)} is above "
+                        f"the highest possible score {fmt(top)}: nobody is ranked"))
+        return out
 
     def grade(self, ctx, spec, scores):
         p = spec.params

@@ -60,6 +60,28 @@ def _finish(amount, p, er, currency, parts):
     return Payout(amount, tuple(lines))
 
 
+def _check_table(rs, spec, name):
+    """Every value the employees' key column can take has an entry; floors below caps."""
+    p, out = spec.params, []
+    col = rs.columns.get("employees", {}).get(p.key)
+    table = getattr(p, name)
+    if col is None:
+        out.append(("error", f"{spec.path}.key", f"employees has no column {p.key!r}"))
+    elif col.type == "enum":
+        missing = [c for c in col.choices if c not in table]
+        if missing:
+            out.append(("error", f"{spec.path}.{name}", f"no entry for {p.key} "
+                        f"{', '.join(missing)} (an employee with it would stop the evaluation)"))
+        unknown = [k for k in table if k not in col.choices]
+        if unknown:
+            out.append(("warning", f"{spec.path}.{name}", f"entries for {', '.join(unknown)}, "
+                        f"which is not a {p.key} the employees file allows"))
+    if p.floor is not None and p.cap is not None and p.floor > p.cap:
+        out.append(("error", f"{spec.path}.floor", f"floor {fmt(p.floor)} is above the cap "
+                    f"{fmt(p.cap)}"))
+    return out
+
+
 class LevelBase(PayoutType):
     name = "level_base"
     Params = LevelBaseParams
@@ -68,6 +90,9 @@ class LevelBase(PayoutType):
     def validate(self, rs, sc, spec):
         if spec.params.divisor <= 0:
             raise SchemaError(f"{spec.path}.divisor", "must be above 0")
+
+    def check(self, rs, sc, spec):
+        return _check_table(rs, spec, "bases")
 
     def pay(self, ctx, spec, results):
         p = spec.params
@@ -89,6 +114,13 @@ class PositionCoefficient(PayoutType):
     name = "position_coefficient"
     Params = PositionParams
     description = "pay = Q(position) × the grade's coefficient (floors, caps; fines beside)."
+
+    def check(self, rs, sc, spec):
+        out = _check_table(rs, spec, "q")
+        if sc.grading is None:
+            out.append(("error", spec.path, "pays by the grade's coefficient, but the scorecard "
+                        "has no grading"))
+        return out
 
     def pay(self, ctx, spec, results):
         p = spec.params

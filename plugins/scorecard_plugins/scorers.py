@@ -149,10 +149,34 @@ class Tiers(Scorer):
         p = item.score.params
         if not p.tiers:
             raise SchemaError(f"{item.path}.score.tiers", "give at least one tier")
+
+    def check(self, rs, sc, item):
+        """Points against the item's max (its weight), gaps between tiers, tiers that never
+        apply (``scorecard check``; a tier above the max is an error, so evaluate refuses it)."""
+        from scorecard.check import first_match_coverage
+
+        p, path, out = item.score.params, f"{item.path}.score", []
         for i, t in enumerate(p.tiers):
             if item.max is not None and t.points > item.max:
-                raise SchemaError(f"{item.path}.score.tiers[{i}].points",
-                                  f"{fmt(t.points)} is above the item max {fmt(item.max)}")
+                out.append(("error", f"{path}.tiers[{i}].points",
+                            f"{item.id}: the tier {t.text()} gives {fmt(t.points)} points "
+                            f"against the item's max (weight) of {fmt(item.max)}; make the "
+                            f"points and the weight agree"))
+        gaps, outside, unreachable = first_match_coverage(p.tiers, lambda t, v: t.matches(v))
+        fallback = ("no value is given (otherwise is not set): the evaluation fails there"
+                    if p.otherwise is None else f"they get otherwise = {fmt(p.otherwise)}")
+        for g in gaps:
+            out.append(("error" if p.otherwise is None else "warning", f"{path}.tiers",
+                        f"{item.id}: gap in the tier table: {g} matches no tier; {fallback}"))
+        if p.otherwise is None:
+            for g in outside:
+                out.append(("error", f"{path}.tiers", f"{item.id}: {g} matches no tier and "
+                            f"otherwise is not set: the evaluation fails there"))
+        for i in unreachable:
+            out.append(("warning", f"{path}.tiers[{i}]", f"{item.id}: the tier "
+                        f"{p.tiers[i].text()} never applies: the tiers before it take every "
+                        f"value it covers (wrong order?)"))
+        return out
 
     def score(self, ctx, item, measures):
         p = item.score.params

@@ -1,0 +1,237 @@
+"""``scorecard compare A B --period P``: both rule sets on the same data, and what the
+difference does to people and to cost.
+
+The data is the sources of one rule set (A by default): the other rule set reads the same files
+(its sources are pointed at them by name), so every delta comes from the rules alone. Neither run
+is stored: the evaluations happen in a temporary database.
+"""
+
+import copy
+import tempfile
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import attrs
+import tomli_w
+
+from .engine import evaluate
+from .errors import ScorecardError
+from .numbers import fmt, quantize
+from .periods import Period
+from .ruleset import load_ruleset
+from .store import Store
+
+NONE = "—"
+
+
+@attrs.define
+class Comparison:
+    """Per-employee deltas, the grade migration matrix, cost totals and the driving rules."""
+
+    rs_a: object
+    rs_b: object
+    period: Period
+    rows: list  # per employee dicts
+    grades: list  # grade order for the matrix (rows: A, columns: B)
+    matrix: dict  # grade_a -> grade_b -> count
+    sites: list  # per site totals
+    total: dict  # all sites
+    drivers: list  # per rule: net points change, employees affected
+    evaluations: tuple = ()
+
+    def row(self, employee_id) -> dict:
+        return next(r for r in self.rows if r["employee_id"] == employee_id)
+
+    def as_dict(self) -> dict:
+        return {"a": str(self.rs_a.path), "b": str(self.rs_b.path), "period": self.period.key,
+                "employees": self.rows, "grades": self.grades, "migration": self.matrix,
+                "sites": self.sites, "total": self.total, "drivers": self.drivers}
+
+
+def with_sources_of(rs, data_rs):
+    """Rule set ``rs`` reading ``data_rs``'s files (sources paired by name)."""
+    data = copy.deepcopy(rs.merged.data if rs.merged is not None else rs.data)
+    for name in rs.sources:
+        if name not in data_rs.sources:
+            raise ScorecardError(f"{rs.path}: source {name!r} has no counterpart in "
+                                 f"{data_rs.path}, whose data is compared (sources there: "
+                                 f"{', '.join(data_rs.sources)})")
+        theirs = data_rs.merged.data["sources"][name] if data_rs.merged else \
+            data_rs.data["sources"][name]
+        mine = data["sources"][name]
+        for key in ("type", "path", "encoding", "delimiter", "sheet", "table", "query"):
+            mine.pop(key, None)
+            if key in theirs:
+                mine[key] = theirs[key]
+        if isinstance(mine.get("path"), str) and not Path(mine["path"]).is_absolute():
+            mine["path"] = str((data_rs.base_dir / mine["path"]).resolve())
+    text = tomli_w.dumps(data, multiline_strings=True)
+    return attrs.evolve(load_ruleset(rs.path, data=data, text=text), merged=rs.merged)
+
+
+def _dec(v):
+    return None if v is None else str(v)
+
+
+def _grade(er):
+    return er.grade.grade if er.grade is not None and er.grade.grade is not None else NONE
+
+
+def _delta(a, b):
+    if a is None or b is None:
+        return None
+    return str(Decimal(b) - Decimal(a))
+
+
+def compare(path_a, path_b, period: str, data: str = "a", db=None) -> Comparison:
+    """Evaluate rule sets A and B for ``period`` on one data set (``data``: "a" or "b")."""
+    rs_a, rs_b = load_ruleset(Path(path_a)), load_ruleset(Path(path_b))
+    if rs_a.meta.period != rs_b.meta.period:
+        raise ScorecardError(f"{rs_a.path} is {rs_a.meta.period}ly but {rs_b.path} is "
+                             f"{rs_b.meta.period}ly: they cannot be compared on one period")
+    if data == "a":
+        run_b = with_sources_of(rs_b, rs_a)
+        run_a = rs_a
+    else:
+        run_a = with_sources_of(rs_a, rs_b)
+        run_b = rs_b
+    p = Period.from_user(period, rs_a.meta.period)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(db or Path(tmp) / "compare.db")
+        ev_a = evaluate(store, run_a, p)
+        ev_b = evaluate(store, run_b, p)
+    return build(rs_a, rs_b, p, ev_a, ev_b)
+
+
+def build(rs_a, rs_b, period, ev_a, ev_b) -> Comparison:
+    by_a = {er.employee_id: er for er in ev_a.results}
+    by_b = {er.employee_id: er for er in ev_b.results}
+    ids = list(by_a) + [e for e in by_b if e not in by_a]
+    rows, drivers = [], {}
+    for eid in ids:
+        a, b = by_a.get(eid), by_b.get(eid)
+        emp = (a or b).employee
+        row = {"employee_id": eid, "name": emp.get("name"), "site": emp.get("site"),
+               "level": emp.get("level"),
+               "score_a": _dec(a.score) if a else None, "score_b": _dec(b.score) if b else None,
+               "grade_a": _grade(a) if a else NONE, "grade_b": _grade(b) if b else NONE,
+               "payout_a": _dec(a.payout) if a else None,
+               "payout_b": _dec(b.payout) if b else None}
+        row["score_delta"] = _delta(row["score_a"], row["score_b"])
+        row["payout_delta"] = _delta(row["payout_a"], row["payout_b"])
+        changed = []
+        for rule, pa, pb in _rule_points(a, b):
+            d = (pb or 0) - (pa or 0)
+            if d or (pa is None) != (pb is None):
+                changed.append(f"{rule} {'+' if d > 0 else ''}{fmt(d)}")
+                agg = drivers.setdefault(rule, {"rule": rule, "net": Fraction(0),
+                                                "gross": Fraction(0), "employees": 0})
+                agg["net"] += d
+                agg["gross"] += abs(d)
+                agg["employees"] += 1
+        if not changed and row["payout_delta"] not in (None, "0", "0.00"):
+            changed.append("payout table")
+        row["changed_rules"] = ", ".join(changed)
+        rows.append(row)
+    grades = _grade_order(rs_a, rs_b, rows)
+    matrix = {g: {h: 0 for h in grades} for g in grades}
+    for r in rows:
+        matrix[r["grade_a"]][r["grade_b"]] += 1
+    money = rs_a.rounding
+    sites, total = _totals(rows, money)
+    ordered = sorted(drivers.values(), key=lambda d: (-d["gross"], -d["employees"], d["rule"]))
+    for d in ordered:
+        d["net"], d["gross"] = fmt(d["net"]), fmt(d["gross"])
+    return Comparison(rs_a, rs_b, period, rows, grades, matrix, sites, total, ordered,
+                      (ev_a, ev_b))
+
+
+def _rule_points(a, b):
+    """(rule id, points under A, points under B) for every item and penalty of either."""
+    pts: dict = {}
+    for side, er in ((0, a), (1, b)):
+        if er is None:
+            continue
+        for o in er.items:
+            if o.item.in_total:
+                pts.setdefault(o.item.id, [None, None])[side] = o.points
+        for p, adj in er.adjustments:
+            pts.setdefault(p.id, [None, None])[side] = adj.points
+    return [(k, v[0], v[1]) for k, v in pts.items()]
+
+
+def _grade_order(rs_a, rs_b, rows):
+    order = []
+    for rs in (rs_a, rs_b):
+        for sc in rs.scorecards.values():
+            if sc.grading is not None:
+                for band in getattr(sc.grading.params, "bands", []) or []:
+                    if band.grade not in order:
+                        order.append(band.grade)
+    for r in rows:
+        for g in (r["grade_a"], r["grade_b"]):
+            if g not in order and g != NONE:
+                order.append(g)
+    return order + [NONE]
+
+
+def _totals(rows, rounding):
+    def money(v):
+        return str(quantize(v, rounding.money, rounding.mode))
+
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault(r["site"] or NONE, []).append(r)
+    out = []
+    for site, rs in [*sorted(groups.items()), ("(all)", rows)]:
+        head = len(rs)
+        pa = sum((Fraction(r["payout_a"]) for r in rs if r["payout_a"] is not None), Fraction(0))
+        pb = sum((Fraction(r["payout_b"]) for r in rs if r["payout_b"] is not None), Fraction(0))
+        out.append({"site": site, "headcount": head, "payout_a": money(pa),
+                    "payout_b": money(pb), "payout_delta": money(pb - pa),
+                    "per_head_a": money(pa / head) if head else None,
+                    "per_head_b": money(pb / head) if head else None,
+                    "per_head_delta": money((pb - pa) / head) if head else None,
+                    "changed": sum(1 for r in rs if r["score_a"] != r["score_b"]
+                                   or r["payout_a"] != r["payout_b"])})
+    return out[:-1], out[-1]
+
+
+ROW_COLUMNS = ["employee_id", "name", "site", "level", "score_a", "score_b", "score_delta",
+               "grade_a", "grade_b", "payout_a", "payout_b", "payout_delta", "changed_rules"]
+
+
+def render_text(c: Comparison, only_changed=True) -> str:
+    from .output import table
+
+    out = [f"compare {c.rs_a.path} (A) with {c.rs_b.path} (B) — {c.period.key} — same data "
+           f"({len(c.rows)} employees)"]
+    rows = [r for r in c.rows if not only_changed or r["score_delta"] not in (None, "0", "0.00")
+            or r["payout_delta"] not in (None, "0", "0.00") or r["grade_a"] != r["grade_b"]]
+    out.append(f"\nemployees whose result changed: {len(rows)}")
+    if rows:
+        out.append(table(rows, ROW_COLUMNS, ["employee", "name", "site", "level", "score A",
+                                             "score B", "Δ score", "grade A", "grade B",
+                                             "payout A", "payout B", "Δ payout", "rules"]))
+    out.append("\ngrade migration (rows: A, columns: B)")
+    mrows = [{"g": g, **{h: c.matrix[g][h] for h in c.grades}} for g in c.grades]
+    out.append(table(mrows, ["g", *c.grades], ["A \\ B", *c.grades]))
+    out.append("\npayout cost")
+    cols = ["site", "headcount", "payout_a", "payout_b", "payout_delta", "per_head_a",
+            "per_head_b", "per_head_delta"]
+    out.append(table([*c.sites, c.total], cols, ["site", "heads", "A", "B", "Δ", "per head A",
+                                                 "per head B", "Δ per head"]))
+    out.append("\nrules that drove the change")
+    if c.drivers:
+        out.append(table(c.drivers, ["rule", "net", "gross", "employees"],
+                         ["rule", "net points", "points moved", "employees"]))
+    else:
+        out.append("(none: every rule gives the same points)")
+    return "\n".join(out)
+
+
+def render_csv(c: Comparison) -> str:
+    from .output import to_csv
+
+    return to_csv(c.rows, ROW_COLUMNS)

@@ -1,0 +1,146 @@
+"""The cross-site report: several sites' rule sets, each on its own data, side by side (score
+distribution, grade mix, payout per head, the items where most points are lost)."""
+
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+
+import attrs
+
+from .engine import evaluate
+from .errors import ScorecardError
+from .numbers import fmt, quantize
+from .periods import Period
+from .ruleset import load_ruleset
+from .store import Store
+
+#: score bands of the distribution: (label, lower bound inclusive); the first has no lower bound
+BINS = (("< 60", None), ("60–70", 60), ("70–80", 70), ("80–90", 80), ("≥ 90", 90))
+NONE = "—"
+
+
+@attrs.define
+class SitesReport:
+    period: str
+    sites: list  # one dict per site
+    bins: list
+    grade_keys: list
+    currency: str
+
+    def as_dict(self) -> dict:
+        return {"period": self.period, "bins": self.bins, "grades": self.grade_keys,
+                "currency": self.currency, "sites": self.sites}
+
+
+def _bin(score) -> str:
+    label = BINS[0][0]
+    for name, lo in BINS[1:]:
+        if score >= lo:
+            label = name
+    return label
+
+
+def site_summary(rs, ev, top=5) -> dict:
+    r = rs.rounding
+    results = ev.results
+    scored = [er for er in results if er.score is not None]
+    scores = sorted(Fraction(er.score) for er in scored)
+    head = len(results)
+    payout = sum((Fraction(er.payout) for er in results if er.payout is not None), Fraction(0))
+    grades: dict = {}
+    for er in results:
+        g = er.grade.grade if er.grade is not None and er.grade.grade else NONE
+        grades[g] = grades.get(g, 0) + 1
+    dist = {name: 0 for name, _ in BINS}
+    for s in scores:
+        dist[_bin(s)] += 1
+    lost: dict = {}
+    for er in scored:
+        for o in er.items:
+            if o.item.in_total and o.item.max is not None and o.points is not None:
+                a = lost.setdefault(o.item.id, [Fraction(0), 0, o.item])
+                a[0] += o.item.max - o.points
+                a[1] += 1 if o.points < o.item.max else 0
+        for p, adj in er.adjustments:
+            if adj.points < 0:
+                a = lost.setdefault(p.id, [Fraction(0), 0, p])
+                a[0] += -adj.points
+                a[1] += 1
+    most = sorted(((k, v) for k, v in lost.items() if v[0] > 0), key=lambda kv: -kv[1][0])[:top]
+
+    def q(v, step):
+        return str(quantize(v, step, r.mode))
+
+    median = None
+    if scores:
+        mid = len(scores) // 2
+        median = scores[mid] if len(scores) % 2 else (scores[mid - 1] + scores[mid]) / 2
+    return {
+        "site": rs.meta.site, "org": rs.meta.org, "config": str(rs.path), "headcount": head,
+        "scored": len(scored),
+        "mean_score": q(sum(scores) / len(scores), r.score) if scores else None,
+        "median_score": q(median, r.score) if median is not None else None,
+        "min_score": q(scores[0], r.score) if scores else None,
+        "max_score": q(scores[-1], r.score) if scores else None,
+        "payout_total": q(payout, r.money),
+        "payout_per_head": q(payout / head, r.money) if head else None,
+        "distribution": dist, "grades": grades,
+        "most_lost": [{"item": k, "label": v[2].label, "lost_total": fmt(v[0]),
+                       "lost_per_head": q(v[0] / len(scored), r.score),
+                       "employees_losing": v[1]} for k, v in most],
+    }
+
+
+def sites_report(configs, period: str, db=None) -> SitesReport:
+    """Evaluate every rule set in ``configs`` on its own data for ``period`` (runs not stored)."""
+    if not configs:
+        raise ScorecardError("give at least one rule set")
+    rulesets = [load_ruleset(Path(c)) for c in configs]
+    seen: dict = {}
+    for rs in rulesets:
+        key = (rs.meta.org, rs.meta.site)
+        if key in seen:
+            raise ScorecardError(f"{rs.path} and {seen[key]} are both site {rs.meta.site!r} of "
+                                 f"{rs.meta.org}: give each site its own [ruleset] site")
+        seen[key] = rs.path
+    sites = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(db or Path(tmp) / "sites.db")
+        for rs in rulesets:
+            p = Period.from_user(period, rs.meta.period)
+            sites.append(site_summary(rs, evaluate(store, rs, p, ledger=False)))
+    keys = []
+    for rs in rulesets:
+        for sc in rs.scorecards.values():
+            if sc.grading is not None:
+                for b in getattr(sc.grading.params, "bands", []) or []:
+                    if b.grade not in keys:
+                        keys.append(b.grade)
+    for s in sites:
+        for g in s["grades"]:
+            if g not in keys and g != NONE:
+                keys.append(g)
+    keys.append(NONE)
+    currencies = {rs.meta.currency for rs in rulesets}
+    return SitesReport(period, sites, [b for b, _ in BINS], keys, " / ".join(sorted(currencies)))
+
+
+def render_text(rep: SitesReport) -> str:
+    from .output import table
+
+    out = [f"sites side by side — {rep.period}"]
+    cols = ["site", "headcount", "scored", "mean_score", "median_score", "min_score",
+            "max_score", "payout_total", "payout_per_head"]
+    out.append(table(rep.sites, cols, ["site", "heads", "scored", "mean", "median", "min", "max",
+                                       "payout", "per head"]))
+    out.append("\nscore distribution")
+    out.append(table([{"site": s["site"], **s["distribution"]} for s in rep.sites],
+                     ["site", *rep.bins]))
+    out.append("\ngrade mix")
+    out.append(table([{"site": s["site"], **{g: s["grades"].get(g, 0) for g in rep.grade_keys}}
+                      for s in rep.sites], ["site", *rep.grade_keys]))
+    out.append("\nmost-lost items (points lost per head)")
+    rows = [{"site": s["site"], **x} for s in rep.sites for x in s["most_lost"]]
+    out.append(table(rows, ["site", "item", "lost_per_head", "lost_total", "employees_losing"],
+                     ["site", "item", "per head", "total", "employees"]))
+    return "\n".join(out)
