@@ -7,6 +7,8 @@ from functools import lru_cache
 
 import holidays
 
+from .errors import ScorecardError
+
 
 class WorkCalendar:
     def __init__(self, country="CN", subdivision=None, extra_holidays=(), extra_workdays=()):
@@ -14,7 +16,12 @@ class WorkCalendar:
         self.subdivision = subdivision
         self.extra_holidays = frozenset(extra_holidays)
         self.extra_workdays = frozenset(extra_workdays)
-        self._hol = holidays.country_holidays(country, subdiv=subdivision)
+        try:
+            self._hol = holidays.country_holidays(country, subdiv=subdivision)
+        except NotImplementedError as e:
+            raise ScorecardError(f"calendar: {e}; set [calendar] country to an ISO code the "
+                                 f"holidays library knows (e.g. \"CN\") and a valid "
+                                 f"subdivision") from None
 
     @classmethod
     def from_spec(cls, spec):

@@ -72,9 +72,9 @@ class CSVSource(SourceType):
             raise DataError([(f"{path.name}:1", "empty file: expected a header row")]) from None
         except UnicodeDecodeError as e:
             f.close()
-            raise DataError([(f"{path.name}:1", f"not {enc}: {e.reason}; set encoding = "
-                                                "\"gb18030\" (or the right one) on the source")]) \
-                from None
+            raise DataError([(f"{path.name}:{_bad_line(path, enc)}",
+                              f"cannot be read as {enc} ({e.reason}); set encoding = "
+                              f"\"...\" on the source (e.g. \"gb18030\")")]) from None
 
         def rows():
             try:
@@ -84,13 +84,26 @@ class CSVSource(SourceType):
                         yield start, cells
                         start = reader.line_num + 1
             except UnicodeDecodeError as e:
-                raise DataError([(f"{path.name}:{reader.line_num + 1}",
+                raise DataError([(f"{path.name}:{_bad_line(path, enc)}",
                                   f"cannot be read as {enc} ({e.reason}); set encoding = "
                                   f"\"...\" on the source")]) from None
             except csv.Error as e:
                 raise DataError([(f"{path.name}:{reader.line_num}", f"bad CSV: {e}")]) from None
 
         return RawTable(file=path.name, header=header, rows=rows())
+
+
+def _bad_line(path: Path, enc: str) -> int:
+    """The line of the first byte that does not decode (text files decode in blocks, so the
+    reader's own line count is not where the bad byte is)."""
+    dec = codecs.getincrementaldecoder(enc)()
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, start=1):
+            try:
+                dec.decode(raw)
+            except UnicodeDecodeError:
+                return n
+    return 1
 
 
 class XLSXSource(SourceType):
