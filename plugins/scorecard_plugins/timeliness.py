@@ -20,7 +20,7 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Measure, MetricType
 
-from ._common import check_match, describe_seconds, parse_limit
+from ._common import check_match, parse_limit
 
 
 @attrs.frozen
@@ -119,8 +119,9 @@ class Timeliness(MetricType):
                                                          f"{p.start} {t0}; fix the row"))
                     continue
                 if t1 > deadline:
-                    took = describe_seconds(int((t1 - t0).total_seconds()))
-                    misses.append(f"{label} at {t1:%Y-%m-%d %H:%M}, took {took}, {due}")
+                    took = "" if lim.unit in ("wd", "cd") else \
+                        f", took {_duration(int((t1 - t0).total_seconds()))}"
+                    misses.append(f"{label} at {t1:%Y-%m-%d %H:%M}{took}, {due}")
             if waiting and not misses:
                 s[3] += 1
                 if ctx.ledger:
@@ -163,6 +164,14 @@ class Timeliness(MetricType):
 
 def _dt(seconds) -> datetime:
     return datetime(1970, 1, 1) + timedelta(seconds=int(seconds))
+
+
+def _duration(sec: int) -> str:
+    """``24 h 1 min``: exact, unlike a decimal number of hours."""
+    h, rest = divmod(sec, 3600)
+    m, s = divmod(rest, 60)
+    parts = [f"{h} h" if h else "", f"{m} min" if m else "", f"{s} s" if s else ""]
+    return " ".join(p for p in parts if p) or "0 s"
 
 
 def _deadline(ctx, lim, t0: datetime):
