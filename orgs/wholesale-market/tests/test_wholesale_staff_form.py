@@ -161,3 +161,24 @@ def test_a_rate_above_100_is_refused_at_ingest(tmp_path):
         evaluate(tmp_path, "F1,王芳,floor-3,floor_manager,\n",
                  assessments=marks("F1", "2026-10", visits=(80, 101, 80)))
     assert "assessments.csv" in e.value.message and "101" in e.value.message
+
+
+def test_the_worked_example_of_the_docs(tmp_path):
+    # docs/orgs/wholesale-market.md "Worked example": mark 80.71 (see F2 above), then
+    # late/early 1 × 2, a verbal warning 2, a commendation +5, one late simple complaint −1,
+    # a refused ruling −3 and a reputation fine of 80 CNY:
+    # 80.71 − 2 − 2 + 5 − 1 − 3 = 77.71 → C, pay 2000 × 0.8 = 1600, fines 80 beside
+    ev = evaluate(
+        tmp_path, "F2,李伟,floor-3,floor_manager,\n",
+        assessments=marks("F2", "2026-10", collection=(81, 80, 80), skill=(9, 8, 8),
+                          attitude=(8, 8, 9)),
+        attendance="F2,2026-10,1,0,0,0\n",
+        conduct_events="F2,2026-10-03,verbal_warning\nF2,2026-10-20,commendation\n",
+        complaints="W1,F2,2026-10-06 15:00,simple,in_person,2026-10-07 10:00,0\n",
+        penalties="F2,2026-10-08,reputation_harm,,80\nF2,2026-10-09,refused_ruling,3,\n")
+    er = ev.result("F2")
+    assert er.points("mark") == Decimal("80.71")
+    assert er.score == Decimal("77.71")
+    assert er.grade.grade == "C" and er.grade.eligible
+    assert er.payout == Decimal("1600.00") and er.fines == Decimal("80.00")
+    assert "penalties.csv:3" in er.text()
