@@ -1,0 +1,97 @@
+"""Docs cannot drift: the hook and CLI references are generated with cog and checked here, every
+hook has a documented heading and a ``test_hook_<name>`` test, every command has help text."""
+
+import inspect
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scorecard import hookspecs
+from scorecard.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+         if hasattr(fn, "scorecard_spec")]
+
+
+def test_every_hook_is_found():
+    assert "register_metric_types" in HOOKS and len(HOOKS) >= 8
+
+
+@pytest.mark.parametrize("page", ["hooks.md", "cli.md"])
+def test_generated_reference_is_up_to_date(page):
+    proc = subprocess.run([sys.executable, "-m", "cogapp", "--check", str(DOCS / page)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, (
+        f"docs/{page} is out of date: run `cog -r docs/{page}` and commit it\n"
+        f"{proc.stdout}{proc.stderr}")
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_has_a_heading(hook):
+    headings = re.findall(r"^### (\w+)$", (DOCS / "hooks.md").read_text(encoding="utf-8"), re.M)
+    assert hook in headings
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_has_a_test(hook):
+    tests = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py"))
+    assert re.search(rf"^def test_hook_{hook}\(", tests, re.M), f"write test_hook_{hook}"
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_has_a_docstring_with_params_and_version(hook):
+    doc = inspect.getdoc(getattr(hookspecs, hook))
+    params = inspect.signature(getattr(hookspecs, hook)).parameters
+    for name in params:
+        assert f":param {name}:" in doc
+    assert ".. versionadded::" in doc
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help(name):
+    command = cli.commands[name]
+    assert (command.help or "").strip(), f"scorecard {name} has no help text (docstring)"
+    module = getattr(command.callback, "__module__", "") or ""
+    if module.startswith(("scorecard.", "scorecard_plugins.")):
+        assert f"\n## scorecard {name}\n" in (DOCS / "cli.md").read_text(encoding="utf-8")
+
+
+def contract_sections():
+    """(rule set path or None for the common section, [(file, period column, columns)])."""
+    text = (DOCS / "data-contract.md").read_text(encoding="utf-8")
+    for section in re.split(r"^## ", text, flags=re.M)[1:]:
+        rows = re.findall(r"^\| `([\w.]+\.csv)` \| (`\w+`|—) \| (.+) \|$", section, re.M)
+        if not rows:
+            continue
+        m = re.search(r"^Rule set: `([^`]+)`", section, re.M)
+        yield (m[1] if m else None), [
+            (f, None if p == "—" else p.strip("`"), re.findall(r"`(\w+)`", cols))
+            for f, p, cols in rows]
+
+
+def bundle_rulesets():
+    return sorted(ROOT.glob("orgs/*/scorecard_*/bundle/scorecard.toml"))
+
+
+@pytest.mark.parametrize("ruleset,files", list(contract_sections()),
+                         ids=lambda v: v if isinstance(v, str) else None)
+def test_data_contract_matches_the_bundles_source_declarations(ruleset, files):
+    import tomllib
+
+    targets = bundle_rulesets() if ruleset is None else [ROOT / ruleset]
+    assert targets and all(t.exists() for t in targets), ruleset
+    for target in targets:
+        sources = tomllib.loads(target.read_text(encoding="utf-8"))["sources"]
+        by_file = {Path(s.get("path", "")).name: s for s in sources.values()}
+        for file, period_by, columns in files:
+            where = f"{target.relative_to(ROOT)}: {file}"
+            assert file in by_file, f"{where} is not a source of the rule set"
+            spec = by_file[file]
+            assert spec.get("period_by") == period_by, f"{where}: period column"
+            missing = [c for c in columns if c not in spec["columns"]]
+            assert not missing, f"{where}: columns {missing} are not declared"
