@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import attrs
 
-from .errors import RuleSetError
+from .errors import EvaluationError, RuleSetError, ScorecardError
 from .numbers import ROUNDING_MODES
 from .periods import PERIOD_KINDS
 from .registry import Registry, get_registry
@@ -465,27 +465,33 @@ def _load(path, text, data, registry) -> RuleSet:
 
 def _check_references(rs: RuleSet, registry: Registry):
     """Types may validate their params against the rule set (sources exist, columns exist)."""
+
+    def validate(kind, type_name, plugin, sc, spec, path):
+        fn = getattr(plugin, "validate", None)
+        if not fn:
+            return
+        try:
+            fn(rs, sc, spec)
+        except (SchemaError, ScorecardError, EvaluationError):
+            raise
+        except Exception as e:  # a plugin bug, not a rule-set mistake: name the plugin
+            raise EvaluationError(
+                f"plugin {registry.owner_of(kind, type_name)!r} failed: {kind} type "
+                f"{type_name!r}, validate() for rule {path}: {type(e).__name__}: {e}") from e
+
     for sc in rs.scorecards.values():
         for i, src in enumerate(sc.active_when):
             require_source(rs, src, f"scorecards.{sc.id}.active_when[{i}]", ["employee_id"])
         for it in sc.items:
-            plugin = registry.get("metric", it.type)
-            validate = getattr(plugin, "validate", None)
-            if validate:
-                validate(rs, sc, it)
+            validate("metric", it.type, registry.get("metric", it.type), sc, it, it.path)
             if it.score is not None:
-                scorer = registry.get("scorer", it.score.type)
-                if getattr(scorer, "validate", None):
-                    scorer.validate(rs, sc, it)
+                validate("scorer", it.score.type, registry.get("scorer", it.score.type), sc, it,
+                         f"{it.path}.score")
         for p in sc.penalties:
-            plugin = registry.get("penalty", p.type)
-            if getattr(plugin, "validate", None):
-                plugin.validate(rs, sc, p)
+            validate("penalty", p.type, registry.get("penalty", p.type), sc, p, p.path)
         for spec, kind in ((sc.grading, "grading"), (sc.payout, "payout")):
             if spec is not None:
-                plugin = registry.get(kind, spec.type)
-                if getattr(plugin, "validate", None):
-                    plugin.validate(rs, sc, spec)
+                validate(kind, spec.type, registry.get(kind, spec.type), sc, spec, spec.path)
 
 
 def require_source(rs: RuleSet, name: str, path: str, columns=()):
