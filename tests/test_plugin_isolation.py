@@ -341,3 +341,23 @@ def test_installed_plugin_for_a_newer_hookspec(entry_points):
     errors = entry_points({"newer": f"SCORECARD_HOOKSPEC = {HOOKSPEC_VERSION + 1}\n"})
     assert errors["newer"].startswith(f"plugin 'newer' targets hook-spec version "
                                       f"{HOOKSPEC_VERSION + 1}")
+
+
+def test_register_commands_that_raises_leaves_the_cli_working(monkeypatch, capsys):
+    from scorecard import cli as cli_module
+
+    class Plugin:
+        @hookimpl
+        def register_commands(self, cli):
+            raise RuntimeError("bad decorator")
+
+    monkeypatch.setattr(plugins, "load_errors", {})
+    with registered(Plugin(), name="bad-commands"):
+        cli_module._add_plugin_commands()
+        message = ("plugin 'bad-commands' failed in hook register_commands: RuntimeError: "
+                   "bad decorator")
+        assert f"warning: {message}" in capsys.readouterr().err
+        result = CliRunner().invoke(cli, ["plugins"])
+    assert result.exit_code == 0
+    assert f"bad-commands: register_commands\n    failed to load: {message}" in result.output
+    assert "new-plugin" in cli.commands  # the other plugins' commands are still there

@@ -413,7 +413,16 @@ def _add_plugin_commands():
     except click.ClickException as e:  # a plugin refused: the built-in commands still work
         click.echo(f"warning: {e.message}", err=True)
         return
-    pm.hook.register_commands(cli=cli)
+    from . import plugins
+
+    for impl in reversed(pm.hook.register_commands.get_hookimpls()):
+        try:
+            impl.function(cli=cli)
+        except Exception as e:  # one plugin's broken command must not take the CLI down
+            message = f"plugin {impl.plugin_name!r} failed in hook register_commands: " \
+                      f"{type(e).__name__}: {e}"
+            plugins.load_errors[impl.plugin_name] = message
+            click.echo(f"warning: {message}", err=True)
 
 
 _add_plugin_commands()

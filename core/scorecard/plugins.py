@@ -130,6 +130,10 @@ def plugin_rows():
             row["distribution"] = dist.metadata["Name"]
         rows.append(row)
     rows.sort(key=lambda r: (r["name"] not in DEFAULT_PLUGINS, r["name"]))
+    by_name = {r["name"]: r for r in rows}
     for name, message in sorted(load_errors.items()):
-        rows.append({"name": name, "hooks": [], "error": message})
+        if name in by_name:  # registered, but one of its hooks failed
+            by_name[name]["error"] = message
+        else:
+            rows.append({"name": name, "hooks": [], "error": message})
     return rows
