@@ -5,6 +5,7 @@ The derivation reads orders opened after the period's end (a repair on 28 Octobe
 back on 5 November is not first-time fixed), so the source must be declared ``history = true``.
 """
 
+from bisect import bisect_right
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
@@ -82,37 +83,47 @@ class FirstTimeFix(MetricType):
         t = ctx.table(p.source)
         where, params = ctx.where(p.source, p.match, prefix="a.")
         anchor = f"coalesce(a.[{p.closed}], a.[{p.opened}])" if p.closed else f"a.[{p.opened}]"
-        # B must open before the start of the day after (anchor date + window): by whole dates
-        limit = f"(({anchor} / {DAY}) + {int(p.repeat_window_days) + 1}) * {DAY}"
-        ms, mp = ctx.match_where(p.source, p.match, prefix="b.")
-        ref_b = f"b.[{p.ref_column}]" if p.ref_column else "b._line"
-        repeat = (f"(SELECT {ref_b} || char(9) || b.[{p.opened}] FROM {t} b "
-                  f"WHERE b.[{p.vin}] = a.[{p.vin}] AND b.[{p.fault}] = a.[{p.fault}] "
-                  f"AND b._line != a._line AND b.[{p.opened}] > a.[{p.opened}] "
-                  f"AND b.[{p.opened}] < {limit} AND ({ms}) ORDER BY b.[{p.opened}], b._line "
-                  f"LIMIT 1)")
         flag = f"a.[{p.flag}]" if p.flag else "NULL"
         ref_a = f"a.[{p.ref_column}]" if p.ref_column else "NULL"
         rows = ctx.query(
             f"SELECT a.employee_id, a._line, {ref_a}, a.[{p.vin}], a.[{p.fault}], {anchor}, "
-            f"{flag}, {repeat} FROM {t} a WHERE {where} ORDER BY a.employee_id, a.[{p.opened}], "
-            f"a._line", mp + params)
+            f"{flag}, a.[{p.opened}] FROM {t} a WHERE {where} ORDER BY a.employee_id, "
+            f"a.[{p.opened}], a._line", params)
+        # every order (any period) of the vehicle/fault pairs seen this period, in time order:
+        # one sorted read instead of a correlated lookup per order
+        ms, mp = ctx.match_where(p.source, p.match, prefix="b.")
+        ref_b = f"b.[{p.ref_column}]" if p.ref_column else "b._line"
+        later: dict[tuple, tuple[list, list]] = {}
+        for vin, fault, opened, ref in ctx.query(
+                f"SELECT b.[{p.vin}], b.[{p.fault}], b.[{p.opened}], {ref_b} FROM {t} b "
+                f"WHERE ({ms}) AND (b.[{p.vin}], b.[{p.fault}]) IN (SELECT a.[{p.vin}], "
+                f"a.[{p.fault}] FROM {t} a WHERE {where}) ORDER BY b.[{p.vin}], b.[{p.fault}], "
+                f"b.[{p.opened}], b._line", mp + params):
+            times, refs = later.setdefault((vin, fault), ([], []))
+            times.append(opened)
+            refs.append(ref)
+        window = int(p.repeat_window_days)
         (latest,) = ctx.query(f"SELECT max([{p.opened}]) FROM {t}")[0]
         stats: dict[str, dict] = {}
         lines: dict[str, list] = {}
-        for eid, line, ref, vin, fault, anc, flagged, rep in rows:
+        for eid, line, ref, vin, fault, anc, flagged, opened in rows:
             if eid not in ctx.employees:
                 continue
+            # the first order opened strictly later, if it opened before the day after the
+            # window's last date (whole dates: "within 30 days" is met at exactly 30)
+            times, refs = later.get((vin, fault), ([], []))
+            i = bisect_right(times, opened)
+            limit = (anc // DAY + window + 1) * DAY
+            rep = (refs[i], times[i]) if i < len(times) and times[i] < limit else None
             s = stats.setdefault(eid, {"n": 0, "fixed": 0, "repeats": 0, "flagged": 0,
                                        "open": 0})
             s["n"] += 1
             where_ = ctx.ref(p.source, line)
             name = ref or where_
-            window_end = _date(anc) + timedelta(days=int(p.repeat_window_days))
+            window_end = _date(anc) + timedelta(days=window)
             rep_text = None
             if rep is not None:
-                rep_ref, rep_opened = rep.rsplit("\t", 1)
-                rep_text = f"{rep_ref} opened {_date(int(rep_opened))}"
+                rep_text = f"{rep[0]} opened {_date(rep[1])}"
             if flagged is not None:
                 s["flagged"] += 1
                 fixed = bool(flagged)
