@@ -3,6 +3,7 @@ call-centre manager scale (§2d), evaluated with the bundle's default rule set. 
 """
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from wholesale_helpers import evaluate, ruleset
@@ -167,3 +168,28 @@ def test_nothing_reported_means_no_data(tmp_path):
     er = ev.result("K1")
     assert er.item("transfer_rate").measure.value is None
     assert er.points("plan_completion") is None
+
+
+def test_department_kpis_are_reported_on_the_managers_card(tmp_path):
+    # M1's department figures: feedback 41 of 48 in time; information 30 of 30; revisits 119 of
+    # 120; 377 h over 31 resolved complaints; 27 of 32 complaints satisfied; 1 key account lost;
+    # 8 key-account revisits; satisfaction scores 3675 over 40 answers; cross-department 88
+    row = "M1,2026-10,41,48,30,30,119,120,377,31,27,32,1,8,3675,40,,,88" + "," * 14 + "\n"
+    ev = evaluate(tmp_path, "M1,何超,cs-centre,cs_manager,\n", manager_kpis=KPIS.splitlines()[0]
+                  + "\n", competencies=COMPETENCIES.split("M2")[0],
+                  department_kpis=row)
+    er = ev.result("M1")
+    value = {i: er.item(f"kpi_{i}").measure.value for i in (
+        "feedback_timeliness", "information_timeliness", "revisit_rate",
+        "complaint_resolution_speed", "complaint_resolution_satisfaction", "key_account_churn",
+        "key_account_revisits", "customer_satisfaction", "cross_department_satisfaction")}
+    assert value["feedback_timeliness"] == Fraction(4100, 48)
+    assert value["revisit_rate"] == Fraction(11900, 120)
+    assert value["complaint_resolution_speed"] == Fraction(377, 31)
+    assert value["complaint_resolution_satisfaction"] == Fraction("84.375")
+    assert value["customer_satisfaction"] == Fraction("91.875")
+    assert (value["information_timeliness"], value["key_account_churn"],
+            value["key_account_revisits"], value["cross_department_satisfaction"]) == \
+        (100, 1, 8, 88)
+    # reported only: the total is still 0.85 × ability + 0.15 × attitude (73.63, see M1 above)
+    assert er.score == Decimal("73.63")

@@ -182,3 +182,15 @@ def test_the_worked_example_of_the_docs(tmp_path):
     assert er.grade.grade == "C" and er.grade.eligible
     assert er.payout == Decimal("1600.00") and er.fines == Decimal("80.00")
     assert "penalties.csv:3" in er.text()
+
+
+def test_no_marks_in_the_month_is_not_a_score_of_zero(tmp_path):
+    # F9 has no assessment row in October (on leave): reported as not scored, no grade, no pay,
+    # instead of a total of 0 from the complaint item alone
+    ev = evaluate(tmp_path, "F1,王芳,floor-3,floor_manager,\nF9,孙军,floor-3,floor_manager,\n",
+                  assessments=marks("F1", "2026-10") + marks("F9", "2026-09"),
+                  complaints="W1,F9,2026-10-06 15:00,simple,in_person,2026-10-07 10:00,0\n")
+    er = ev.result("F9")
+    assert er.status == "inactive" and er.score is None and er.payout is None
+    assert "not scored" in er.text()
+    assert ev.result("F1").score == Decimal("80.00")
