@@ -209,3 +209,40 @@ def test_cli_exit_2_on_bad_data_and_nothing_stored(tmp_path):
     assert "work_orders.csv:5" in r.output
     r = CliRunner().invoke(cli, ["runs", "-c", str(tmp_path / "scorecard.toml")])
     assert "after-sales-csi" not in r.output
+
+
+# Wed 2025-12-31; Thu 1 and Fri 2 January 2026 are New Year holidays, Sat 3 is a weekend day and
+# Sun 4 January is a make-up working day (调休). Working days after the 31st: Sun 4 (1), Mon 5
+# (2), Tue 6 (3), Wed 7 (4), Thu 8 (5), Fri 9 (6), Mon 12 (7). Counting weekends only would have
+# said Fri 9 January.
+NEW_YEAR = """\
+complaint_id,employee_id,received_at,contacted_at,proposal_at,resolved_at,valid
+N1,A1,2025-12-31 16:00,2025-12-31 17:00,2026-01-01 10:00,2026-01-12 18:00,1
+N2,A1,2025-12-31 16:30,2025-12-31 17:00,2026-01-01 10:00,2026-01-13 08:00,1
+"""
+
+
+def test_seven_working_days_over_new_year_with_a_make_up_day(tmp_path):
+    ev = evaluate_files(tmp_path, bundle_ruleset_text(BUNDLE), files(complaints=NEW_YEAR),
+                        "2025-12")
+    a1 = ev.result("A1")
+    # N1 resolved on the 7th working day (Mon 12 Jan): timely; N2 on Tue 13 Jan: late -> 1/2
+    assert value(a1, "timeliness") == 50
+    assert "N2 received 2025-12-31 16:30: not timely (resolution at 2026-01-13 08:00, due by " \
+           "the end of 2026-01-12 (7 wd))" in a1.text()
+
+
+def test_open_end_pending_leaves_out_complaints_not_yet_due(tmp_path):
+    # P3's resolution is blank. Received Tue 2026-06-30: 7 working days end Thu 9 July, after
+    # June's end -> pending, left out; C1-C3 as in June give 1/3.
+    extra = COMPLAINTS + "P3,A1,2026-06-30 09:00,2026-06-30 10:00,2026-07-01 09:00,,1\n"
+    text = bundle_ruleset_text(BUNDLE, **{'open_end = "late"': 'open_end = "pending"'})
+    ev = evaluate_files(tmp_path, text, files(complaints=extra), "2026-06")
+    a1 = ev.result("A1")
+    assert value(a1, "timeliness") == Fraction(100, 3)
+    assert "P3 still open, deadline after the period's end: left out (resolution not yet " \
+           "done, due by the end of 2026-07-09 (7 wd))" in a1.text()
+    # with the default (late) the same blank makes it a late complaint: 1/4 -> 25
+    ev = evaluate_files(tmp_path / "late", bundle_ruleset_text(BUNDLE),
+                        files(complaints=extra), "2026-06")
+    assert value(ev.result("A1"), "timeliness") == 25
