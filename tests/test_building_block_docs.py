@@ -180,3 +180,34 @@ def test_examples_cover_every_builtin_type():
         used |= set(re.findall(r'type = "([a-z_]+)"', toml))
     missing = [n for _, n in builtin_types() if n not in used]
     assert not missing, f"no TOML example uses: {', '.join(missing)}"
+
+
+RULE_SETS = DOC.parent / "rule-sets.md"
+
+
+def test_rule_sets_doc_names_every_key():
+    from scorecard import ruleset as r
+
+    text = RULE_SETS.read_text(encoding="utf-8")
+    missing = [f"{cls.__name__}.{f.name}"
+               for cls in (r.RuleSetMeta, r.Rounding, r.CalendarSpec, r.SourceSpec, r.ColumnSpec,
+                           r.TotalSpec, r.SectionSpec)
+               for f in attrs.fields(cls) if f"`{f.name}`" not in text]
+    missing += [f"scorecard key {k}" for k in r.SCORECARD_KEYS if f"`{k}`" not in text]
+    missing += [f"item key {k}" for k in r.ITEM_KEYS if f"`{k}`" not in text]
+    missing += [f"table [{k}]" for k in r.TOP_KEYS if f"[{k}" not in text]
+    assert not missing, ", ".join(missing)
+
+
+def test_rule_sets_doc_example_evaluates(tmp_path):
+    text = RULE_SETS.read_text(encoding="utf-8")
+    blocks = re.findall(r"```(\S+)([^\n]*)\n(.*?)```", text, re.S)
+    toml = next(body for kind, _, body in blocks if kind == "toml")
+    files = {re.search(r"file=(\S+)", info)[1]: ({}, body)
+             for kind, info, body in blocks if "file=" in info}
+    _write_data(tmp_path, files)
+    ev = evaluate_files(tmp_path, toml, {}, "2026-10")
+    e1, e2 = ev.result("E1"), ev.result("E2")
+    assert e1.score == Decimal("90.00")  # 100 − 5 × 2 lapses
+    assert (e1.grade.grade, e1.payout) == ("A", Decimal("900.00"))  # 1000 × 90 / 100
+    assert (e2.score, e2.payout) == (Decimal("100.00"), Decimal("2000.00"))  # lapse in November
