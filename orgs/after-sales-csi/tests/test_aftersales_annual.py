@@ -260,3 +260,25 @@ def test_annual_table_is_validated(tmp_path):
         raise AssertionError("no error")
     except RuleSetError as e:
         assert "scorecards.s.annual.star_tiebreak[0]" in e.message and "csi" in e.message
+
+
+def test_quarterly_rule_set_rolls_up_four_quarters(tmp_path):
+    text = RULESET.replace('period = "month"', 'period = "quarter"')
+    emps = "employee_id,name,site,role\nQ1,a,main,x\nQ2,b,main,x\n"
+    # Q1: 59, 59, 59, 90 -> three consecutive quarters below 60: fail (mean 66.75, rank 2)
+    # Q2: 80 every quarter -> mean 80, rank 1 of 2; cut(10 %) = floor(0.2) = 0, so not
+    # excellent; cut(40 %) = floor(0.8) = 0, so not good either: pass
+    rows = ["employee_id,period,score,csi,ftfr"]
+    for q, (a, b) in enumerate([(59, 80), (59, 80), (59, 80), (90, 80)], 1):
+        rows += [f"Q1,2026-Q{q},{a},,", f"Q2,2026-Q{q},{b},,"]
+    write_files(tmp_path, {"scorecard.toml": text, "data/employees.csv": emps,
+                           "data/marks.csv": "\n".join(rows) + "\n"})
+    rs = load_ruleset(tmp_path / "scorecard.toml")
+    store = Store(tmp_path / "scorecard.db")
+    for q in range(1, 5):
+        record(store, evaluate(store, rs, Period.parse(f"2026-Q{q}")))
+    rep = annual(store, rs, 2026)
+    assert rep.periods == ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")
+    assert rep.row("Q1").grade == "fail" and "(2026-Q1, 2026-Q2, 2026-Q3)" in \
+        rep.row("Q1").reasons[-1]
+    assert rep.row("Q2").total == 80 and rep.row("Q2").grade == "pass"
