@@ -194,3 +194,16 @@ def test_no_marks_in_the_month_is_not_a_score_of_zero(tmp_path):
     assert er.status == "inactive" and er.score is None and er.payout is None
     assert "not scored" in er.text()
     assert ev.result("F1").score == Decimal("80.00")
+
+
+def test_the_marks_rounding_step_is_checked_when_loading(tmp_path):
+    from wholesale_helpers import ruleset
+
+    from scorecard.errors import RuleSetError
+
+    with pytest.raises(RuleSetError) as e:
+        evaluate(tmp_path, "F1,王芳,floor-3,floor_manager,\n",
+                 ruleset=ruleset(**{'round = "0.01"': 'round = "0.05"'}),
+                 assessments=marks("F1", "2026-10"))
+    assert "scorecards.staff.items[9].round" in e.value.message
+    assert "expected a step such as" in e.value.message
