@@ -113,3 +113,13 @@ def test_missing_employee_and_no_cases(site, tmp_path):
     assert rep.cases[0].failures == ["E9: not in the results (employees: E1)"]
     r = CliRunner().invoke(cli, ["test", str(site), "--golden", str(tmp_path / "none")])
     assert r.exit_code == 2 and "no golden cases in" in r.output
+
+
+def test_init_copies_the_cases(tmp_path):
+    r = CliRunner().invoke(cli, ["init", "--org", "automotive-contact-centre", str(tmp_path / "x")])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "x/golden").glob("*.toml"))[:4] == [
+        "01_clean_month.toml", "02_lapses_and_breaches.toml",
+        "03_supervisor_base_and_target.toml", "04_knowledge_clamped.toml"]
+    r = CliRunner().invoke(cli, ["test", str(tmp_path / "x/scorecard.toml")])
+    assert r.exit_code == 0 and "0 failed" in r.output

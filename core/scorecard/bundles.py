@@ -73,4 +73,9 @@ def init_dir(bundle: Bundle, target: Path, site: str | None = None, force: bool 
         if f.is_file():
             shutil.copyfile(f, target / "data" / f.name)
             copied.append(f.name)
+    golden = Path(bundle.path) / "golden"  # hand-computed cases: `scorecard test` runs them
+    if golden.is_dir():
+        (target / "golden").mkdir(exist_ok=True)
+        for f in sorted(golden.glob("*.toml")):
+            shutil.copyfile(f, target / "golden" / f.name)
     return out, copied

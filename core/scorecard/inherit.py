@@ -116,8 +116,11 @@ def _merge_by_id(base, borigin, over, file, path, ov):
             raise RuleSetError(file, f"{path}", f"id {eid!r}: remove must be true (or left out)")
         if eid in index:
             i = index[eid]
+            first = origin[i].get("id") if isinstance(origin[i], dict) else None
             out[i], origin[i] = _merge(out[i], origin[i], e, _tag(e, file), file,
                                        f"{path}[{eid}]", ov)
+            if first is not None:  # the id names the element: it stays with the declaring file
+                origin[i]["id"] = first
         else:
             index[eid] = len(out)
             out.append(e)
