@@ -102,6 +102,8 @@ def test_new_plugin_scaffold_installs_and_passes_its_tests(venv, tmp_path):
                              project, venv)
     plugins = installed_plugins(venv, tmp_path)
     assert plugins["late-arrivals"]["hooks"] == ["register_metric_types"]
+    assert plugins["late-arrivals"]["distribution"] == "scorecard-late-arrivals"
+    assert plugins["late-arrivals"]["version"] == "0.1.0"
     assert "metric:late_arrivals" in plugins["late-arrivals"]["types"]
     # its example rule set runs from the command line: E1 10 − 2 × 2 late = 6, E2 10
     out = run(["scorecard", "evaluate", "-c", "example/scorecard.toml", "-p", "2026-10",

@@ -32,6 +32,8 @@ pm.add_hookspecs(hookspecs)
 _loaded = False
 #: plugins that failed to load: {name: message}; `scorecard plugins` still lists the others
 load_errors: dict[str, str] = {}
+#: entry-point name -> the distribution that installed it (for versions in `scorecard plugins`)
+distributions: dict = {}
 
 
 def _check_version(plugin, name):
@@ -96,6 +98,8 @@ def _load_entrypoints(entry_points=None):
             continue
         if pm.get_plugin(ep.name) is not None:
             continue
+        if ep.dist is not None:
+            distributions[ep.name] = ep.dist
         try:
             plugin = ep.load()
         except ImportError as e:
@@ -123,7 +127,7 @@ def plugin_rows():
     for plugin in pm.get_plugins():
         name = pm.get_name(plugin)
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-        dist = dists.get(id(plugin))
+        dist = dists.get(id(plugin)) or distributions.get(name)
         row = {"name": name, "hooks": hooks}
         if dist is not None:
             row["version"] = dist.version
@@ -135,5 +139,8 @@ def plugin_rows():
         if name in by_name:  # registered, but one of its hooks failed
             by_name[name]["error"] = message
         else:
-            rows.append({"name": name, "hooks": [], "error": message})
+            row = {"name": name, "hooks": [], "error": message}
+            if name in distributions:
+                row["distribution"] = distributions[name].metadata["Name"]
+            rows.append(row)
     return rows
