@@ -210,7 +210,7 @@ fine = "decimal?"
     files = dict(FILES, **{"cases.csv": "employee_id,at,kind,points,fine\n"})
     fs = by_path(findings(tmp_path, fixed + OTHER + extra, files))
     assert fs["scorecards.m.items[2].components"] == (
-        "warning", "weights add up to 0.95 (0.85 + 0.1), not 1 (or 100)")
+        "warning", "weights add up to 0.95 (0.85 + 0.1), not 1")
     assert fs["scorecards.m.penalties[0].kinds.late.points"] == (
         "error", "one case can cost 120 points, more than the whole scorecard's 100")
     assert fs["scorecards.m.penalties[0].kinds.rude.points"] == (
@@ -257,3 +257,24 @@ def test_check_json_and_site_file(tmp_path):
 def test_automotive_bundle_is_clean():
     rs = load_ruleset(get_bundle("automotive-contact-centre").ruleset_path)
     assert [f.text() for f in check_ruleset(rs) if f.severity != "info"] == []
+
+
+def test_weighted_sum_of_points_against_its_max(tmp_path):
+    # 2c's ability = Σ item points (max 100); the original's 10-point revisits make it 105
+    items = REVISITS.replace("points = 10", "points = 10").replace("max = 5", "max = 10") + \
+        OTHER + """
+[[scorecards.m.items]]
+id = "ability"
+type = "composite"
+in_total = false
+max = 100
+use = "points"
+components = { revisits = 1, rest = 1 }
+"""
+    fs = by_path(findings(tmp_path, items))
+    assert fs["scorecards.m.items[2].components"] == (
+        "warning", "ability: its components can give 105 points (10 + 95), but its max is 100: "
+                   "weights and points disagree")
+    fs = by_path(findings(tmp_path, items.replace("max = 10\n", "max = 5\n").replace(
+        "points = 10", "points = 5")))
+    assert "scorecards.m.items[2].components" not in fs

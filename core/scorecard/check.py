@@ -113,17 +113,31 @@ def _sums(sc) -> list[Finding]:
 
 
 def _weights(sc) -> list[Finding]:
-    """Items combining earlier items by weight (any type with ``components``)."""
+    """Items combining earlier items by weight (any type with ``components``): a weighted mean
+    of values has weights adding up to 1; a weighted sum of points can reach the item's max."""
     out = []
     for it in sc.items:
         comps = getattr(it.params, "components", None)
         if not isinstance(comps, dict) or not comps:
             continue
-        total = sum((Fraction(w) for w in comps.values()), Fraction(0))
-        if total != 1 and total != 100:
+        weights = {k: Fraction(w) for k, w in comps.items()}
+        terms = " + ".join(fmt(w) for w in weights.values())
+        if getattr(it.params, "use", "value") != "points":
+            total = sum(weights.values(), Fraction(0))
+            if total != 1:
+                out.append(Finding("warning", f"{it.path}.components",
+                                   f"weights add up to {fmt(total)} ({terms}), not 1"))
+            continue
+        parts = [(sc.item(k), w) for k, w in weights.items()]
+        if it.max is None or any(c is None or c.max is None for c, _ in parts):
+            continue
+        reach = sum((w * c.max for c, w in parts), Fraction(0))
+        if reach != it.max:
+            how = " + ".join(f"{fmt(w)} × {fmt(c.max)}" if w != 1 else fmt(c.max)
+                             for c, w in parts)
             out.append(Finding("warning", f"{it.path}.components",
-                               f"weights add up to {fmt(total)} "
-                               f"({' + '.join(fmt(w) for w in comps.values())}), not 1 (or 100)"))
+                               f"{it.id}: its components can give {fmt(reach)} points ({how}), "
+                               f"but its max is {fmt(it.max)}: weights and points disagree"))
     return out
 
 
@@ -159,7 +173,8 @@ def _columns(rs, reg) -> list[Finding]:
     read["employees"] |= {"employee_id", "name", "role", "site", "level"}
     for sc in rs.scorecards.values():
         for it in sc.items:
-            uses = reg.get("metric", it.type).sources(it) or {}
+            reader = getattr(reg.get("metric", it.type), "sources", None)
+            uses = (reader(it) if callable(reader) else None) or {}
             for src, cols in uses.items():
                 if src not in rs.columns:
                     out.append(Finding("error", f"{it.path}.source", f"reads source {src!r}, "
