@@ -19,6 +19,8 @@ SQL_TYPES = {"str": "TEXT", "enum": "TEXT", "period": "TEXT", "date": "TEXT",
              "decimal": "TEXT", "int": "INTEGER", "bool": "INTEGER", "timestamp": "INTEGER"}
 
 _day_cache: dict[str, int] = {}
+_clock_cache: dict[str, int] = {}  # only valid " HH:MM[:SS]" / "THH:MM[:SS]" clocks
+_BOOLS = {**{k: 1 for k in TRUE}, **{k: 0 for k in FALSE}}
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?")
 _MIDNIGHT = (" 00:00:00", "T00:00:00", " 00:00", "T00:00")
 
@@ -32,13 +34,20 @@ def parse_timestamp(text: str) -> int:
         if base is None:
             base = epoch_seconds(date.fromisoformat(day))
             _day_cache[day] = base
-        h, m = int(text[11:13]), int(text[14:16])
-        s = int(text[17:19]) if len(text) == 19 and text[16] == ":" else 0
-        if len(text) == 19 and text[16] != ":":
-            raise ValueError
-        if h > 23 or m > 59 or s > 59:
-            raise ValueError
-        return base + h * 3600 + m * 60 + s
+        # the time of day repeats across rows: parse each distinct " HH:MM[:SS]" once (the key
+        # keeps the separator so that a hit means the whole text is valid: see column_converter)
+        clock = text[10:]
+        seconds = _clock_cache.get(clock)
+        if seconds is None:
+            h, m = int(text[11:13]), int(text[14:16])
+            s = int(text[17:19]) if len(text) == 19 and text[16] == ":" else 0
+            if len(text) == 19 and text[16] != ":":
+                raise ValueError
+            if h > 23 or m > 59 or s > 59:
+                raise ValueError
+            seconds = h * 3600 + m * 60 + s
+            _clock_cache[clock] = seconds
+        return base + seconds
     if len(text) == 10:
         raise ValueError("a date without a time")
     dt = datetime.fromisoformat(text)
@@ -161,6 +170,53 @@ def make_converter(spec):
 
         return conv_period
     raise ValueError(f"unknown column type {t!r}")  # pragma: no cover
+
+
+def column_converter(spec, convert):
+    """``convert`` for a whole list of stripped, non-blank texts at once (the bulk ingest path):
+    the same values, faster; raises (any exception) where ``convert`` would fail on some cell,
+    and the caller then converts cell by cell to report it."""
+    t = spec.type
+    if t == "str":
+        return list
+    if t == "enum":
+        choices = frozenset(spec.choices)
+
+        def enum_column(texts):
+            if choices.issuperset(texts):
+                return list(texts)
+            return list(map(convert, texts))
+
+        return enum_column
+    if t == "bool":
+
+        def bool_column(texts):
+            try:
+                return [_BOOLS[s] for s in texts]
+            except KeyError:  # "True", "YES": the converter folds case
+                return list(map(convert, texts))
+
+        return bool_column
+    if t == "timestamp":
+        days, clocks = _day_cache, _clock_cache
+
+        def ts_column(texts):
+            # a day and a clock both seen valid by parse_timestamp make a valid text: its fast
+            # path caches only days "YYYY-MM-DD" and clocks " HH:MM[:SS]" that parsed
+            try:
+                return [days[s[:10]] + clocks[s[10:]] for s in texts]
+            except KeyError:
+                pass
+            for s in texts:  # parse the days and clocks not seen yet (fills the caches)
+                if s[:10] not in days or s[10:] not in clocks:
+                    convert(s)
+            try:
+                return [days[s[:10]] + clocks[s[10:]] for s in texts]
+            except KeyError:  # another form ("2026-10-01T08:00:00.5"...): one by one
+                return list(map(convert, texts))
+
+        return ts_column
+    return lambda texts: list(map(convert, texts))
 
 
 def _bad_date(s):
