@@ -361,3 +361,42 @@ def test_register_commands_that_raises_leaves_the_cli_working(monkeypatch, capsy
     assert result.exit_code == 0
     assert f"bad-commands: register_commands\n    failed to load: {message}" in result.output
     assert "new-plugin" in cli.commands  # the other plugins' commands are still there
+
+
+def test_scorer_and_penalty_with_inexact_numbers_are_errors(tmp_path):
+    from scorecard.types import Adjustment, PenaltyType, Scored, Scorer
+
+    class Halves(Scorer):
+        name = "halves"
+
+        def score(self, ctx, item, measures):
+            return {e: Scored(0.5) for e in measures}
+
+    class Fine(PenaltyType):
+        name = "float_fine"
+
+        def apply(self, ctx, penalty):
+            return {e: Adjustment(fines=12.3) for e in ctx.employees}
+
+    class Plugin:
+        @hookimpl
+        def register_scorers(self, register):
+            register(Halves())
+
+        @hookimpl
+        def register_penalty_types(self, register):
+            register(Fine())
+
+    ruleset = RULESET.replace('type = "odd_metric"', 'type = "count"\nsource = "employees"')
+    with registered(Plugin(), name="inexact"):
+        with pytest.raises(EvaluationError) as e:
+            evaluate_files(tmp_path, ruleset + 'score = { type = "halves" }\n', FILES, "2026-10")
+        assert ("plugin 'inexact', scorer type 'halves', score() for rule "
+                "scorecards.agent.items[0] returned Scored.points = 0.5 (float) for 'E1'"
+                ) in e.value.message
+        penalty = '\n[[scorecards.agent.penalties]]\nid = "fine"\ntype = "float_fine"\n'
+        with pytest.raises(EvaluationError) as e:
+            evaluate_files(tmp_path, ruleset + penalty, FILES, "2026-10")
+        assert ("plugin 'inexact', penalty type 'float_fine', apply() for rule "
+                "scorecards.agent.penalties[0] returned Adjustment.fines = 12.3 (float) for 'E1'"
+                ) in e.value.message
