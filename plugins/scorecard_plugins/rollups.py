@@ -163,7 +163,9 @@ def register_commands(cli):
             run = store.run(h["run_id"])
             bands = texts.setdefault((h["run_id"], h["scorecard"]),
                                      item_bands_of(run["ruleset_text"], h["scorecard"]))
+            others = [r for r in h["runs_for_period"] if r != h["run_id"]]
             d = {"period": h["period"], "run": h["run_id"], "score": h["score"],
+                 "earlier_runs": " ".join(map(str, others)) or None,
                  "grade": " ".join(x for x in (h["grade"], h["grade_label_zh"]) if x) or None,
                  "change": None if h["change"] is None else
                  ("+" if h["change"] > 0 else "") + _num(h["change"]),
@@ -182,10 +184,13 @@ def register_commands(cli):
             rows.append(d)
         if fmt_ == "table":
             click.echo(f"{employee} — {rs.meta.org} / {rs.meta.site} — growth record")
+            for d in rows:
+                if d["earlier_runs"]:  # a result changed on appeal is a later run
+                    d["run"] = f"{d['run']} (earlier: {d['earlier_runs']})"
             _emit(fmt_, rows, ["period", "run", "score", "grade", "change",
                                *(f"{i}_text" for i in item_ids)],
                   ["period", "run", "score", "grade", "change", *item_ids], None)
             return
-        cols = ["period", "run", "score", "grade", "change", "status",
+        cols = ["period", "run", "earlier_runs", "score", "grade", "change", "status",
                 *(c for i in item_ids for c in (i, f"{i}_band"))]
         _emit(fmt_, rows, cols, cols, {"employee_id": employee, "history": rows})
