@@ -46,3 +46,13 @@ def test_init_and_evaluate_the_sample_months(tmp_path):
     r = run.invoke(cli, ["explain", "S01", "-c", config, "-p", "2026-10"])
     assert "harm to the market's reputation" in r.output and "−2 point(s) (range 1–3)" in r.output
     assert results["2026-10"]["F02"]["fines"] == "80.00"
+
+
+def test_check_finds_nothing_wrong_in_the_shipped_rule_set(tmp_path):
+    run = CliRunner()
+    target = tmp_path / "wm"
+    assert run.invoke(cli, ["init", "--org", "wholesale-market", str(target)]).exit_code == 0
+    r = run.invoke(cli, ["check", str(target / "scorecard.toml"), "--json"])
+    assert r.exit_code == 0, r.output
+    findings = json.loads(r.stdout)
+    assert [f for f in findings if f["severity"] in ("error", "warning")] == []
