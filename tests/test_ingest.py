@@ -176,3 +176,18 @@ def test_duplicate_employee_ids(tmp_path):
         ingest(store, rs)
     assert "employees.csv:4:employee_id: duplicate employee_id 'E1' (first on line 2)" in \
         e.value.message
+
+
+def test_unquoted_delimiter_shifting_cells_is_an_error(tmp_path):
+    rows = GOOD.replace('"1,000"', "1,000")  # unquoted: 7 cells under a 6-column header
+    rs, store = _setup(tmp_path, rows)
+    with pytest.raises(DataError) as e:
+        ingest(store, rs)
+    assert "calls.csv:3: 7 cells but the header has 6 columns; quote values that contain the " \
+           "delimiter" in e.value.message
+
+
+def test_trailing_empty_cells_are_harmless(tmp_path):
+    rows = GOOD.replace('"1,000",x', "10,x,,").replace("85,\n", "85,,,\n")
+    rs, store = _setup(tmp_path, rows)
+    assert ingest(store, rs)["calls"] == ("ingested", 2)

@@ -549,3 +549,28 @@ def test_conditions_missing_row(tmp_path):
     ev = run(tmp_path / "b", COND_SRC, _conditions('when_missing = "unmet"'),
              {"review.csv": rows})
     assert ev.result("E2").item("req").measure.value == 2
+
+
+def test_mixed_units_use_the_same_clock_rules(tmp_path):
+    # a working-day case makes every row go through the row-by-row path: the clock cases must
+    # give the same answers there as in SQL (c1 exactly 20 s met, c2 21 s breach)
+    card = _limits().replace('{ when = { channel = "email" }, limit = "24 h" }',
+                             '{ when = { channel = "email" }, limit = "1 wd" }')
+    rows = LIMIT_ROWS.split("c4,")[0]
+    ev = run(tmp_path, LIMIT_SRC, card, {"cases.csv": rows})
+    assert ev.result("E1").item("late").measure.value == 1
+
+
+@pytest.mark.parametrize("card, where", [
+    (_rate('of = "done"'), "items[0].of: column 'done' of source 'contacts' is int; it must be "
+                           "bool"),
+    (_rate('numerator_sum = "satisfied"\ndenominator_sum = "planned"'), "must be int or decimal"),
+    ('[[scorecards.s.items]]\nid = "m"\ntype = "mean"\nsource = "contacts"\ncolumn = "at"\n',
+     "items[0].column: column 'at' of source 'contacts' is timestamp"),
+    ('[[scorecards.s.items]]\nid = "m"\ntype = "count"\nsource = "contacts"\n'
+     'sum_column = "satisfied"\n', "items[0].sum_column: column 'satisfied'"),
+])
+def test_measures_check_column_types(tmp_path, card, where):
+    with pytest.raises(RuleSetError) as e:
+        run(tmp_path, RATE_SRC, card, {"contacts.csv": CONTACTS})
+    assert where in e.value.message

@@ -63,6 +63,11 @@ def _blank(cells) -> bool:
         return not any((c or "").strip() for c in cells)
 
 
+def _overflow(cells, width) -> bool:
+    """Non-blank cells beyond the header (trailing empty cells are common and harmless)."""
+    return len(cells) > width and any((c or "").strip() for c in cells[width:])
+
+
 def _fast_batch(pending, width, positions, converters, bulk, required, defaults, key_pos,
                 seen_keys):
     """Convert a batch column by column (see :func:`column_converter`);
@@ -74,6 +79,8 @@ def _fast_batch(pending, width, positions, converters, bulk, required, defaults,
         cells = [c for _, c in pending]
         if min(map(len, cells)) < width:
             cells = [c if len(c) >= width else list(c) + [""] * (width - len(c)) for c in cells]
+        if max(map(len, cells)) > width and any(_overflow(c, width) for c in cells):
+            return None
         columns = list(zip(*cells, strict=False))  # longer rows: extra cells unused
         out = [lines]
         for i, pos in enumerate(positions):
@@ -152,7 +159,11 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
             out = [line]
             if len(cells) < width:
                 cells = list(cells) + [""] * (width - len(cells))
-            for i, pos in enumerate(positions):
+            elif _overflow(cells, width):
+                # an unquoted delimiter inside a value ("1,000") shifts every later cell
+                bad = (f"{file}:{line}", f"{len(cells)} cells but the header has {width} "
+                                         f"columns; quote values that contain the delimiter")
+            for i, pos in enumerate(positions if bad is None else ()):
                 text = cells[pos]
                 if text is None or (text := text.strip()) == "":
                     if defaults[i] is not None:

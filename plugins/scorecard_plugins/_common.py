@@ -14,6 +14,16 @@ def check_match(rs, source, match, path):
     require_source(rs, source, f"{path}.source", list(match or {}))
 
 
+def require_types(rs, source, columns, types, path):
+    """Each named column (None skipped) of ``source`` has one of ``types``: a mean of a text
+    column or a rate of a non-boolean would otherwise fail, or mislead, at evaluation."""
+    for c in columns:
+        if c is not None and rs.columns[source][c].type not in types:
+            raise SchemaError(path, f"column {c!r} of source {source!r} is "
+                                    f"{rs.columns[source][c].type}; it must be "
+                                    f"{' or '.join(types)}")
+
+
 DURATION_UNITS = {"s": 1, "sec": 1, "min": 60, "h": 3600, "d": 86400}
 DAY_UNITS = ("cd", "wd")  # calendar-date difference; working days
 

@@ -17,7 +17,9 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Measure, MetricType
 
-from ._common import check_match, describe_seconds, parse_limit
+from ._common import check_match, describe_seconds, parse_limit, require_types
+
+NUMBERS = ("int", "decimal")
 
 
 # -- count -------------------------------------------------------------------------------------
@@ -41,6 +43,7 @@ class Count(MetricType):
         check_match(rs, p.source, p.match, item.path)
         require_source(rs, p.source, f"{item.path}.sum_column", [p.sum_column, p.ref_column,
                                                                  *p.describe])
+        require_types(rs, p.source, [p.sum_column], NUMBERS, f"{item.path}.sum_column")
 
     def sources(self, item):
         p = item.params
@@ -107,6 +110,8 @@ class Rate(MetricType):
                                                         "numerator = { satisfied = true }")
         check_match(rs, p.source, {**p.match, **p.numerator, **p.denominator}, item.path)
         require_source(rs, p.source, item.path, [p.of, p.numerator_sum, p.denominator_sum])
+        require_types(rs, p.source, [p.of], ("bool",), f"{item.path}.of")
+        require_types(rs, p.source, [p.numerator_sum, p.denominator_sum], NUMBERS, item.path)
 
     def sources(self, item):
         p = item.params
@@ -175,6 +180,7 @@ class Mean(MetricType):
         p = item.params
         check_match(rs, p.source, p.match, item.path)
         require_source(rs, p.source, f"{item.path}.column", [p.column])
+        require_types(rs, p.source, [p.column], NUMBERS, f"{item.path}.column")
 
     def sources(self, item):
         return {item.params.source: {*item.params.match, item.params.column}}
