@@ -80,6 +80,13 @@ class AnnualReport:
     periods: tuple[str, ...]
     runs: dict  # period -> run id | None
     rows: tuple[AnnualRow, ...]
+    hashes: dict = attrs.Factory(dict)  # period -> rule-set hash of the run used
+
+    @property
+    def mixed_rulesets(self) -> bool:
+        """True when the year's runs were made with different rule sets (a parameter changed
+        during the year): the roll-up is still what the stored runs say, but say so."""
+        return len(set(self.hashes.values())) > 1
 
     @property
     def missing_periods(self):
@@ -131,7 +138,8 @@ def annual(store, rs, year: int) -> AnnualReport:
         group = [r for r in rows if r.scorecard == sc_id]
         graded += _grade_group(spec, periods, group)
     return AnnualReport(year, tuple(periods), {p: (r["id"] if r else None)
-                                               for p, r in runs.items()}, tuple(graded))
+                                               for p, r in runs.items()}, tuple(graded),
+                        {p: r["ruleset_hash"] for p, r in runs.items() if r})
 
 
 def _cut(spec: AnnualSpec, pct: Fraction, n: int) -> int:

@@ -105,7 +105,14 @@ def register_commands(cli):
         _emit(fmt_, rows, cols, ["employee", "name", "role", "total", "rank", "grade", "等级",
                                  "periods", "missing", "reason"],
               {"year": year, "org": rs.meta.org, "site": rs.meta.site, "runs": rep.runs,
+               "ruleset_hashes": rep.hashes,
                "missing_periods": rep.missing_periods, "results": rows})
+        if rep.mixed_rulesets:
+            groups: dict = {}
+            for per, h in rep.hashes.items():
+                groups.setdefault(h[:12], []).append(per)
+            click.echo("note: the year's runs used different rule sets: " + "; ".join(
+                f"{h} for {', '.join(ps)}" for h, ps in groups.items()), err=True)
         if rep.missing_periods:
             click.echo(f"warning: no stored run for {', '.join(rep.missing_periods)}: those "
                        f"periods are reported missing, not guessed; evaluate them first "

@@ -163,6 +163,24 @@ def test_missing_month_in_the_store_is_reported_not_guessed(tmp_path):
                                  "--year", "2026", "--format", "json"])
     assert r.exit_code == 0, r.output
     assert "warning: no stored run for 2026-12" in r.stderr
+    assert "different rule sets" not in r.stderr
+
+
+def test_runs_made_with_different_rule_sets_are_noted(tmp_path):
+    rs, store = _write(tmp_path)
+    _run_months(rs, store, range(1, 7))
+    text = (tmp_path / "scorecard.toml").read_text().replace("consecutive = 3",
+                                                             "consecutive = 3  # changed")
+    (tmp_path / "scorecard.toml").write_text(text)
+    rs = load_ruleset(tmp_path / "scorecard.toml")
+    _run_months(rs, store, range(7, 13))
+    rep = annual(store, rs, 2026)
+    assert rep.mixed_rulesets and rep.row("E02").grade == "good"
+    r = CliRunner().invoke(cli, ["annual", "-c", str(tmp_path / "scorecard.toml"),
+                                 "--year", "2026"])
+    assert r.exit_code == 0, r.output
+    assert "note: the year's runs used different rule sets" in r.stderr
+    assert "2026-01, 2026-02, 2026-03, 2026-04, 2026-05, 2026-06" in r.stderr
 
 
 def test_evaluated_only_grades_from_the_months_there_are(tmp_path):
