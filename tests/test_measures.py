@@ -362,7 +362,8 @@ def test_likert_rating_outside_levels(tmp_path):
     bad = SURVEY + "E2,2026-10-04,2,6\n"
     with pytest.raises(DataError) as e:
         run(tmp_path, SURVEY_SRC, _likert(), {"survey.csv": bad})
-    assert "survey.csv:5:b: rating 6 is outside the levels 1..5" in e.value.message
+    assert "survey.csv:5:b: rating 6 is outside the levels 1..5; correct the rating" in \
+        e.value.message
 
 
 @pytest.mark.parametrize("dims, key", [("{ a = 0.5, b = 0.4 }", "weights add up to 0.9"),
@@ -412,9 +413,10 @@ def test_lookup_single_value(tmp_path):
 
 
 @pytest.mark.parametrize("mark, extra, reason", [
-    ("3", FIVE_LEVEL, "marks.csv:2:mark: 3 is not a value the rubric of skill allows"),
-    ("11", "", "marks.csv:2:mark: 11 is outside 1..10 for skill"),
-    ("0", "", "marks.csv:2:mark: 0 is outside 1..10 for skill"),
+    ("3", FIVE_LEVEL, "marks.csv:2:mark: 3 is not a value the rubric of skill allows (allowed: "
+                      "10, 9, 8, 7, 6, 5, 4, 2, 1); correct the mark"),
+    ("11", "", "marks.csv:2:mark: 11 is outside 1..10 for skill; correct the value"),
+    ("0", "", "marks.csv:2:mark: 0 is outside 1..10 for skill; correct the value"),
 ])
 def test_lookup_rejects_marks_outside_the_rubric(tmp_path, mark, extra, reason):
     marks = f"employee_id,period,item,mark\nE1,2026-10,skill,{mark}\n"
@@ -497,7 +499,7 @@ def test_rater_mean_and_missing_rater(tmp_path):
 @pytest.mark.parametrize("value, reason", [
     ("3", "ratings.csv:4:value: 3 is not a mark the rubric of skill allows"),
     ("", "ratings.csv:4:value: panel's mark for skill is blank; fill it in"),
-    ("11", "ratings.csv:4:value: 11 is outside 1..10 for skill"),
+    ("11", "ratings.csv:4:value: 11 is outside 1..10 for skill; correct the mark"),
 ])
 def test_rater_mean_bad_marks(tmp_path, value, reason):
     rows = RATINGS.replace("panel,10", f"panel,{value}")
@@ -545,7 +547,8 @@ def test_conditions_missing_row(tmp_path):
     rows = "employee_id,period,all_done,hours\nE1,2026-10,1,12\n"
     with pytest.raises(DataError) as e:
         run(tmp_path, COND_SRC, _conditions(), {"review.csv": rows})
-    assert "review.csv: no row for E2 in 2026-10 (req needs one)" in e.value.message
+    assert "review.csv: no row for E2 in 2026-10 (req needs one); add it, or set when_missing" \
+        in e.value.message
     ev = run(tmp_path / "b", COND_SRC, _conditions('when_missing = "unmet"'),
              {"review.csv": rows})
     assert ev.result("E2").item("req").measure.value == 2

@@ -109,12 +109,14 @@ def test_column_weights_bad_rows(tmp_path):
     with pytest.raises(DataError) as e:
         run(tmp_path, ATT_SRC, _att('when_missing = "error"'),
             {"kpi.csv": KPI, "attendance.csv": att})
-    assert "attendance.csv: no row for E2 in 2026-10" in e.value.message
+    assert "attendance.csv: no row for E2 in 2026-10; add it, or set when_missing = \"zero\"" \
+        in e.value.message
     att = "employee_id,period,late,absence,personal,sick\nE1,2026-10,-1,0,0,0\n" \
           "E1,2026-10,0,0,0,0\n"
     with pytest.raises(DataError) as e:
         run(tmp_path / "b", ATT_SRC, _att(), {"kpi.csv": KPI, "attendance.csv": att})
-    assert "attendance.csv:2:late: -1 is negative" in e.value.message
+    assert "attendance.csv:2:late: -1 is negative; a count cannot be, correct the cell" in \
+        e.value.message
 
 
 def test_column_weights_second_row_is_an_error(tmp_path):
@@ -250,8 +252,8 @@ def test_escalating_beyond_the_list(tmp_path):
     with pytest.raises(DataError) as e:
         run(tmp_path / "b", MEDIA_SRC, _media('after_last = "error"'),
             {"kpi.csv": KPI, "incidents.csv": rows})
-    assert "incidents.csv:7: occurrence 3 of media in 2026: the rule gives only 2" in \
-        e.value.message
+    assert "incidents.csv:7: occurrence 3 of media in 2026: the rule gives only 2; add a " \
+           "deduction to points or set after_last" in e.value.message
 
 
 def test_escalating_points_in_the_file_must_agree(tmp_path):

@@ -461,7 +461,8 @@ class Likert(MetricType):
                         f"employee_id = ? AND ([{d}] < ? OR [{d}] > ?) ORDER BY _line LIMIT 1",
                         [*params, eid, lo, hi])[0]
                     raise DataError([(f"{ctx.ref(p.source, line)}:{d}",
-                                      f"rating {bad} is outside the levels {lo}..{hi}")])
+                                      f"rating {bad} is outside the levels {lo}..{hi}; "
+                                      f"correct the rating (or the item's levels)")])
                 mean = Fraction(s, n)
                 w = p.dimensions[d]
                 used += w
@@ -532,11 +533,12 @@ class Lookup(MetricType):
             if (p.min is not None and f < p.min) or (hi is not None and f > hi):
                 raise DataError([(f"{ctx.ref(p.source, line)}:{p.column}",
                                   f"{fmt(f)} is outside {fmt(p.min)}..{fmt(hi)} for "
-                                  f"{item.id}")])
+                                  f"{item.id}; correct the value (or the item's min/value_max)")])
             if p.allowed and f not in p.allowed:
                 raise DataError([(f"{ctx.ref(p.source, line)}:{p.column}",
                                   f"{fmt(f)} is not a value the rubric of {item.id} allows "
-                                  f"(allowed: {', '.join(fmt(a) for a in p.allowed)})")])
+                                  f"(allowed: {', '.join(fmt(a) for a in p.allowed)}); "
+                                  f"correct the mark")])
             if p.aggregate == "single" and eid in vals:
                 raise DataError([(ctx.ref(p.source, line), f"a second {item.id} value for {eid} "
                                   f"in {ctx.period} (first at {vals[eid][0][1]}); keep one")])
@@ -609,11 +611,13 @@ class RaterMean(MetricType):
             hi = p.value_max if p.value_max is not None else p.max
             if (p.min is not None and f < p.min) or (hi is not None and f > hi):
                 raise DataError([(f"{ref}:{p.value_column}", f"{fmt(f)} is outside "
-                                  f"{fmt(p.min)}..{fmt(hi)} for {p.item_value}")])
+                                  f"{fmt(p.min)}..{fmt(hi)} for {p.item_value}; correct the "
+                                  f"mark (or the item's min/value_max)")])
             if p.allowed and f not in p.allowed:
                 raise DataError([(f"{ref}:{p.value_column}", f"{fmt(f)} is not a mark the "
                                   f"rubric of {p.item_value} allows (allowed: "
-                                  f"{', '.join(fmt(a) for a in p.allowed)})")])
+                                  f"{', '.join(fmt(a) for a in p.allowed)}); correct the "
+                                  f"mark")])
             if rater in marks.setdefault(eid, {}):
                 raise DataError([(ref, f"{rater} marked {p.item_value} for {eid} twice in "
                                        f"{ctx.period} (first at {marks[eid][rater][1]})")])
@@ -699,7 +703,8 @@ class Conditions(MetricType):
             if eid not in rows:
                 if p.when_missing == "error":
                     raise DataError([(ctx.file(p.source), f"no row for {eid} in {ctx.period} "
-                                                          f"({item.id} needs one)")])
+                                                          f"({item.id} needs one); add it, or "
+                                                          f"set when_missing")])
                 if p.when_missing == "none":
                     out[eid] = Measure(None, (Line(item.id, f"{item.id}: nothing recorded"),))
                     continue

@@ -99,7 +99,8 @@ class ColumnWeights(PenaltyType):
             for c, v in zip(cols, vals, strict=True):
                 f = to_fraction(v or 0)
                 if f < 0:
-                    raise DataError([(f"{ref}:{c}", f"{fmt(f)} is negative")])
+                    raise DataError([(f"{ref}:{c}", f"{fmt(f)} is negative; a count cannot "
+                                                    f"be, correct the cell")])
                 if f:
                     pts += f * p.weights[c]
                     parts.append(f"{c} {fmt(f)} × {fmt(p.weights[c])}")
@@ -109,7 +110,9 @@ class ColumnWeights(PenaltyType):
         for eid in ctx.employees:
             if eid not in out:
                 if p.when_missing == "error":
-                    raise DataError([(ctx.file(p.source), f"no row for {eid} in {ctx.period}")])
+                    raise DataError([(ctx.file(p.source), f"no row for {eid} in {ctx.period}; "
+                                                          f"add it, or set when_missing = "
+                                                          f"\"zero\"")])
                 out[eid] = Adjustment()
         return out
 
@@ -267,7 +270,8 @@ class Escalating(PenaltyType):
             ref = ctx.ref(p.source, line)
             if n > len(p.points) and p.after_last == "error":
                 problems.append((ref, f"occurrence {n} of {p.kind} in {start.year}: the rule "
-                                      f"gives only {len(p.points)}"))
+                                      f"gives only {len(p.points)}; add a deduction to points "
+                                      f"or set after_last = \"repeat_last\""))
                 continue
             pts = p.points[min(n, len(p.points)) - 1]
             if given is not None and to_fraction(given) not in (pts, -pts):
