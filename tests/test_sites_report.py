@@ -4,6 +4,8 @@ network."""
 
 import json
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -106,3 +108,18 @@ def test_compare_html_has_the_charts(sites, tmp_path):
     assert [(s, v) for s, _, v in c["payout-per-head"]] == [("A", "1158.00"), ("B", "1214.00")]
     assert c["drivers"] == [("sat", "sat", "20")]
     assert sorted(v for _, _, v in c["score-deltas"]) == ["4.00", "8.00", "8.00"]
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="no headless chromium installed")
+def test_sites_html_in_a_headless_browser(sites, tmp_path):
+    """The browser's own DOM holds the charts (network off: nothing to fetch)."""
+    out = tmp_path / "sites.html"
+    r = CliRunner().invoke(cli, ["sites", *map(str, sites), "-p", "2026-10", "--format", "html",
+                                 "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    proc = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                           "--proxy-server=127.0.0.1:9", "--dump-dom", out.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    dom = proc.stdout
+    assert dom.count('class="chart"') == 6
+    assert 'data-chart="payout-per-head"' in dom and 'data-value="1214.00"' in dom

@@ -12,9 +12,11 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#7f7f7f", "#bcbd22", "#17becf")
 
 CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1100px; }
+body { font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei",
+       sans-serif; margin: 2em; color: #222; max-width: 1100px; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; }
-table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }
+table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; display: block;
+        overflow-x: auto; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .charts { display: flex; flex-wrap: wrap; gap: 1.5em; }
@@ -64,7 +66,7 @@ def hbars(name, title, labels, values, unit="", series="", width=520, colors=Non
     """Horizontal bars, one per label."""
     row_h, left, top = 22, 170, 28
     height = top + row_h * max(len(labels), 1) + 20
-    plot_w = width - left - 70
+    plot_w = width - left - 110  # room for the value written after the bar
     peak = max([abs(_num(v)) for v in values] + [0]) or 1
     out = [_open(name, title, width, height)]
     for i, (lab, v) in enumerate(zip(labels, values, strict=True)):
@@ -105,12 +107,12 @@ def stacked_shares(name, title, rows: dict, keys: list, width=520):
 
 def heatmap(name, title, row_keys, col_keys, cells: dict, width=None):
     """A count matrix (grade migration): rows A, columns B; darker means more people."""
-    cell, left, top = 44, 70, 46
-    width = width or left + cell * len(col_keys) + 20
+    cell, left, top = 44, 70, 62
+    width = width or max(left + cell * len(col_keys) + 20, 280)
     height = top + cell * len(row_keys) + 20
     peak = max([cells[r][c] for r in row_keys for c in col_keys] + [0]) or 1
     out = [_open(name, title, width, height)]
-    out.append(f'<text x="{left}" y="{top - 26}">B →</text><text x="6" y="{top + 14}">A ↓</text>')
+    out.append(f'<text x="{left}" y="{top - 24}">B →</text><text x="6" y="{top + 14}">A ↓</text>')
     for j, c in enumerate(col_keys):
         out.append(f'<text x="{left + j * cell + cell / 2}" y="{top - 6}" '
                    f'text-anchor="middle">{_a(c)}</text>')
@@ -225,6 +227,7 @@ def compare_html(c) -> str:
 def sites_html(report) -> str:
     sites = report.sites
     names = [s["site"] for s in sites]
+    colors = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}  # a site keeps its colour
     parts = [f'<p class="note">Period {_a(report.period)}; each site evaluated with its own rule '
              f"set on its own data.</p>"]
     bins = report.bins
@@ -234,15 +237,17 @@ def sites_html(report) -> str:
         stacked_shares("grade-mix", "Grade mix", {s["site"]: s["grades"] for s in sites},
                        report.grade_keys),
         hbars("payout-per-head", "Payout per head", names,
-              [s["payout_per_head"] or 0 for s in sites], f" {report.currency}"),
-        hbars("mean-score", "Mean score", names, [s["mean_score"] or 0 for s in sites]),
+              [s["payout_per_head"] or 0 for s in sites], f" {report.currency}", colors=colors),
+        hbars("mean-score", "Mean score", names, [s["mean_score"] or 0 for s in sites],
+              colors=colors),
     ]
     for s in sites:
         lost = s["most_lost"]
         if lost:
             charts.append(hbars(f"most-lost-{s['site']}", f"{s['site']}: points lost per head, "
                                 f"by item", [x["item"] for x in lost],
-                                [x["lost_per_head"] for x in lost], " pts", series=s["site"]))
+                                [x["lost_per_head"] for x in lost], " pts", series=s["site"],
+                                colors={x["item"]: colors[s["site"]] for x in lost}))
     parts.append('<div class="charts">' + "\n".join(charts) + "</div>")
     parts.append("<h2>Sites</h2>")
     parts.append(html_table(sites, ["site", "config", "headcount", "scored", "mean_score",
