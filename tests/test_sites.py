@@ -339,3 +339,45 @@ def test_nested_extends_resolve_relative_to_each_file(sites, tmp_path):
     # E3 senior, 83 under the base's rules: 2500 × 83 / 100 = 2075
     assert any(ln.startswith("E3,Cai,agent,senior,83.00,B,2075.00") for ln in
                r.output.splitlines())
+
+
+def test_diff_bands_and_payout_tables(sites):
+    north, south = sites
+    south.write_text(SOUTH + textwrap.dedent("""
+        [scorecards.agent.grading]
+        bands = [
+          { grade = "A", min = 90 },
+          { grade = "B", min = 85 },
+          { grade = "C", min = 70 },
+          { grade = "D" },
+        ]
+
+        [scorecards.agent.payout.bases]
+        junior = 1100
+
+        [[scorecards.agent.penalties]]
+        id = "late"
+        type = "ranged_per_event"
+        source = "lapses"
+        kinds = { late = { points = [1, 3] } }
+
+        [sources.lapses.columns]
+        kind = "str?"
+        points = "decimal?"
+        fine = "decimal?"
+    """))
+    changes = diff_rulesets(load_ruleset(north), load_ruleset(south))
+    by_kind = {}
+    for c in changes:
+        by_kind.setdefault(c.kind, []).append(c.text())
+    assert by_kind["band"] == ["~ scorecards.agent.grading.bands[B].min: 80 → 85"]
+    assert by_kind["payout"] == ["~ scorecards.agent.payout.bases.junior: 1000 → 1100"]
+    assert by_kind["rule"] == ["+ scorecards.agent.penalties[late]: late (ranged_per_event)"]
+    assert by_kind["source"] == ['+ sources.lapses.columns.kind: "str?"',
+                                 '+ sources.lapses.columns.points: "decimal?"',
+                                 '+ sources.lapses.columns.fine: "decimal?"']
+    r = CliRunner().invoke(cli, ["diff", str(north), str(south)])
+    assert "grading bands (1):\n  ~ scorecards.agent.grading.bands[B].min: 80 → 85" in r.output
+    # the same rule set against itself: nothing
+    r = CliRunner().invoke(cli, ["diff", str(north), str(north)])
+    assert r.output.strip() == f"no differences between {north} and {north}"

@@ -81,6 +81,8 @@ def _kind(path: str, whole_rule=False) -> str:
 
 def _key_of(elements):
     """How to pair the elements of two arrays of tables."""
+    if not isinstance(elements, list):
+        return None
     for key in ("id", "grade"):
         if elements and all(isinstance(e, dict) and key in e for e in elements):
             return key
@@ -100,7 +102,11 @@ def _walk(a, b, path, out):
             p = f"{path}.{k}" if path else k
             if tuple(p.split(".")) in IGNORED:
                 continue
-            if k not in b:
+            if k not in b and _key_of(a[k]) == "id":  # every item of a list: one change each
+                _walk(a[k], [], p, out)
+            elif k not in a and _key_of(b[k]) == "id":
+                _walk([], b[k], p, out)
+            elif k not in b:
                 out.append(Change("removed", p, old=a[k], kind=_kind(p, _is_rule(a[k]))))
             elif k not in a:
                 out.append(Change("added", p, new=b[k], kind=_kind(p, _is_rule(b[k]))))
@@ -109,7 +115,7 @@ def _walk(a, b, path, out):
         return
     if isinstance(a, list) and isinstance(b, list):
         key = _key_of(a + b)
-        if key is not None and a and b:
+        if key is not None and (a or b):
             ia, ib = {e[key]: e for e in a}, {e[key]: e for e in b}
             for k in list(ia) + [k for k in ib if k not in ia]:
                 p = f"{path}[{k}]"
