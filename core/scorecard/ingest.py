@@ -281,6 +281,8 @@ def ingest(store: Store, rs, only_changed=True, quarantine=False, progress=None)
     # pages; 256 MB (allocated only as used) keeps them for ~20k employees during the load.
     (cache_size,) = conn.execute("PRAGMA cache_size").fetchone()
     conn.execute("PRAGMA cache_size = -262144")
+    (analysis_limit,) = conn.execute("PRAGMA analysis_limit").fetchone()
+    conn.execute("PRAGMA analysis_limit = 1000")
     # Millions of new row tuples (no cycles among them) would trigger the cyclic garbage
     # collector over and over, each pass walking every object alive: a quarter of the time.
     gc_was_enabled = gc.isenabled()
@@ -292,6 +294,7 @@ def ingest(store: Store, rs, only_changed=True, quarantine=False, progress=None)
         if gc_was_enabled:
             gc.enable()
         conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
+        conn.execute(f"PRAGMA analysis_limit = {int(analysis_limit)}")
 
 
 def _ingest(store, rs, conn, todo, fingerprints, report, quarantine, problems, quarantined,
@@ -324,6 +327,10 @@ def _ingest(store, rs, conn, todo, fingerprints, report, quarantine, problems, q
             conn.execute("INSERT OR REPLACE INTO _ingests VALUES (?, ?, ?, ?, ?, ?)",
                          (rs.dataset, name, fingerprints[name], file, n, now_text()))
             report[name] = ("ingested", n)
+            # Statistics (sampled: analysis_limit) let SQLite answer "this period, per employee"
+            # by skipping through the (employee, time) clustered key instead of looking up every
+            # row found by the period index: several times faster per rule.
+            conn.execute(f"ANALYZE [{source_table(rs.dataset, name)}]")
     if quarantined:
         report["_quarantined"] = ("quarantined", len(quarantined))
     return report

@@ -271,10 +271,11 @@ class LimitBreaches(MetricType):
             case_params += cp
         case_expr = f"CASE {' '.join(case_sql)} ELSE -1 END"
         ref = f"[{p.ref_column}]" if p.ref_column else "NULL"
-        self._backwards(ctx, item, p, where, params)
         if all(lim.seconds is not None for lim in limits):
+            # checks end-before-start and uncovered rows in its own single pass
             return self._by_seconds(ctx, item, p, limits, t, where, params, case_expr,
                                     case_params, ref)
+        self._backwards(ctx, item, p, where, params)
         return self._by_rows(ctx, item, p, limits, t, where, params, case_expr, case_params, ref)
 
     def _backwards(self, ctx, item, p, where, params):
@@ -282,8 +283,11 @@ class LimitBreaches(MetricType):
         bad = ctx.query(f"SELECT _line FROM {ctx.table(p.source)} WHERE {where} AND "
                         f"[{p.end}] < [{p.start}] ORDER BY _line LIMIT 1", params)
         if bad:
-            raise DataError([(f"{ctx.ref(p.source, bad[0][0])}:{p.end}",
-                              f"{p.end} is before {p.start}; correct one of the two timestamps")])
+            self._raise_backwards(ctx, p, bad[0][0])
+
+    def _raise_backwards(self, ctx, p, line):
+        raise DataError([(f"{ctx.ref(p.source, line)}:{p.end}",
+                          f"{p.end} is before {p.start}; correct one of the two timestamps")])
 
     def _uncovered(self, ctx, item, p, rows):
         if rows:
@@ -304,13 +308,23 @@ class LimitBreaches(MetricType):
         inner = (f"SELECT employee_id, _line, {ref} AS ref, [{p.start}] AS s, [{p.end}] AS e, "
                  f"{elapsed} AS elapsed, {case_expr} AS c FROM {t} WHERE {where}")
         allp = case_params + params
-        self._uncovered(ctx, item, p, [r[0] for r in ctx.query(
-            f"SELECT _line FROM ({inner}) WHERE c = -1 ORDER BY _line LIMIT 1", allp)])
-        counts = {}
-        for eid, c, n, b in ctx.query(
+        # One pass over the period: rows and breaches per employee and case, and the first line
+        # of any row ending before it starts and of any row no case covers (errors, in that
+        # order, as _backwards and _uncovered report them in the other mode).
+        counts, backwards, uncovered = {}, [], []
+        for eid, c, n, b, back, first in ctx.query(
                 f"SELECT employee_id, c, COUNT(*), SUM(CASE WHEN elapsed > {lim_expr} THEN 1 "
-                f"ELSE 0 END) FROM ({inner}) GROUP BY employee_id, c", allp):
-            counts.setdefault(eid, {})[c] = (n, b or 0)
+                f"ELSE 0 END), MIN(CASE WHEN e < s THEN _line END), MIN(_line) "
+                f"FROM ({inner}) GROUP BY employee_id, c", allp):
+            if back is not None:
+                backwards.append(back)
+            if c == -1:
+                uncovered.append(first)
+            else:
+                counts.setdefault(eid, {})[c] = (n, b or 0)
+        if backwards:
+            self._raise_backwards(ctx, p, min(backwards))
+        self._uncovered(ctx, item, p, sorted(uncovered))
         lines: dict[str, list] = {}
         if ctx.ledger:
             for eid, line, r, s, e, el, c in ctx.query(
