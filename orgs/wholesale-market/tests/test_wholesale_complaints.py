@@ -24,8 +24,9 @@ S1,马杰,floor-3,floor_supervisor,
 MARKS = "".join(marks(e, p) for e in ("F1", "F2", "F3", "F4", "F5", "S1")
                 for p in ("2026-08", "2026-10"))
 
-# Deadlines (first matching case): simple → settled the same calendar date; complex by phone or
-# letter (passed on by the centre) → 3 days (72 h); other complex → 48 h. Met at exactly the limit.
+# Deadlines (first matching case, RULES.md 2a / DATA.md): phone or letter (passed on by the
+# centre) → 3 days (72 h); simple → settled the same calendar date; complex → 48 h. Met at exactly
+# the limit.
 COMPLAINTS = """\
 W01,F1,2026-10-05 10:00,simple,in_person,2026-10-05 23:59,0
 W02,F1,2026-10-06 22:00,simple,in_person,2026-10-07 00:10,0
@@ -44,12 +45,12 @@ W12,F1,2026-10-22 10:00,simple,in_person,2026-10-23 10:00,
 # W03 complex exactly 48 h (met) W04 48 h 1 min (late)
 # W05 phone 72 h (met)           W06 letter 72 h 1 min (late)
 # W07 phone 96 h, late, but pre-notified as hard: listed, not counted
-# W08 simple by phone: the simple case comes first, same date required (late)
+# W08 simple by phone, settled after 23 h: the phone/letter case comes first, 3 days (met)
 # W09 open, due 11-01 12:00, after the period's end: not (yet) late
 # W10 open at the period's end, due by the end of 10-31: late
 # W11 received in September: not October's
 # W12 blank flag = not pre-notified (the column's default): late
-# → 6 service-quality complaints (W02 W04 W06 W08 W10 W12) × −1 = −6 → F1 = 80 − 6 = 74
+# → 5 service-quality complaints (W02 W04 W06 W10 W12) × −1 = −5 → F1 = 80 − 5 = 75
 
 PENALTIES = """\
 F2,2026-10-08,reputation_harm,,80
@@ -73,13 +74,13 @@ def ev(tmp_path_factory):
 
 def test_late_complaints_are_service_quality_complaints(ev):
     er = ev.result("F1")
-    assert er.item("service_quality").measure.value == 6
-    assert er.points("service_quality") == -6
-    assert er.score == Decimal("74.00")
+    assert er.item("service_quality").measure.value == 5
+    assert er.points("service_quality") == -5
+    assert er.score == Decimal("75.00")
     text = er.text()
-    for late in ("W02", "W04", "W06", "W08", "W10", "W12"):
+    for late in ("W02", "W04", "W06", "W10", "W12"):
         assert f"service_quality: {late} " in text
-    for met in ("W01", "W03", "W05", "W09", "W11"):
+    for met in ("W01", "W03", "W05", "W08", "W09", "W11"):
         assert f" {met} " not in text
 
 
@@ -96,7 +97,7 @@ def test_points_per_service_quality_complaint_is_a_parameter(tmp_path):
                       'score = { type = "scale", factor = -2, clamp = false }'})
     ev = evaluate(tmp_path, "F1,王芳,floor-3,floor_manager,\n", ruleset=text,
                   assessments=marks("F1", "2026-10"), complaints=COMPLAINTS)
-    assert ev.result("F1").score == Decimal("68.00")  # 80 − 6 × 2
+    assert ev.result("F1").score == Decimal("70.00")  # 80 − 5 × 2
 
 
 def test_reputation_harm_fines_the_person_and_costs_the_supervisor_points(ev):
