@@ -400,3 +400,17 @@ def test_scorer_and_penalty_with_inexact_numbers_are_errors(tmp_path):
         assert ("plugin 'inexact', penalty type 'float_fine', apply() for rule "
                 "scorecards.agent.penalties[0] returned Adjustment.fines = 12.3 (float) for 'E1'"
                 ) in e.value.message
+
+
+def test_rule_using_a_type_of_a_plugin_that_failed_to_load(entry_points, tmp_path):
+    entry_points({"odd-metrics": "import scorecard_not_installed_dep\n"})
+    with pytest.raises(ScorecardError) as e:
+        evaluate_files(tmp_path, RULESET, FILES, "2026-10")
+    message = e.value.message
+    # the rule (file and key path), the type, and the plugin that should have provided it
+    assert "scorecard.toml: scorecards.agent.items[0].type: unknown metric type " \
+           "'odd_metric'" in message
+    assert message.endswith(
+        "\nNote: plugin 'odd-metrics' failed to load: cannot import 'odd_metrics': "
+        "ModuleNotFoundError: No module named 'scorecard_not_installed_dep'. Install the missing "
+        "dependency, or reinstall the plugin: scorecard install --force-reinstall odd-metrics")

@@ -35,9 +35,14 @@ class Registry:
         close = difflib.get_close_matches(name, list(table), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         known = ", ".join(sorted(table)) or "none installed"
+        from . import plugins
+
+        # the type may belong to an installed plugin that failed to load: say which and why
+        broken = "".join(f"\nNote: plugin {p!r} failed to load: {m}"
+                         for p, m in sorted(plugins.load_errors.items()))
         raise ScorecardError(
             f"{where}unknown {kind} type {name!r}{hint} (known: {known}). "
-            f"Install the plugin that provides it, or fix the name."
+            f"Install the plugin that provides it, or fix the name.{broken}"
         )
 
     def names(self, kind: str) -> list[str]:

@@ -237,8 +237,16 @@ class RuleSet:
 TOP_KEYS = ("ruleset", "rounding", "calendar", "sources", "scorecards", "process")
 
 
+def _registered(registry, kind, type_name, path):
+    """The registered type, or a SchemaError at ``path.type`` (so the message gets file:line)."""
+    try:
+        return registry.get(kind, type_name)
+    except ScorecardError as e:
+        raise SchemaError(f"{path}.type", e.message) from None
+
+
 def _typed_params(registry, kind, type_name, data, path, common):
-    plugin = registry.get(kind, type_name, where=f"{path}.type: ")
+    plugin = _registered(registry, kind, type_name, path)
     params = {k: v for k, v in data.items() if k not in common}
     return build(plugin.Params, params, path, extra_known=common)
 
@@ -433,7 +441,7 @@ def _load(path, text, data, registry) -> RuleSet:
     for name, sdata in raw_sources.items():
         spath = f"sources.{name}"
         spec = build(SourceSpec, sdata, spath)
-        registry.get("source", spec.type, where=f"{spath}.type: ")
+        _registered(registry, "source", spec.type, spath)
         cols = {c: parse_column(v, f"{spath}.columns.{c}") for c, v in spec.columns.items()}
         if not cols:
             raise SchemaError(f"{spath}.columns", "declare the columns this source must have")
