@@ -214,7 +214,9 @@ def test_compare_two_sites_by_hand(sites):
     assert t["headcount"] == 5 and t["changed"] == 3
     assert [s["site"] for s in c.sites] == ["north"]
     # the rule that drove it: sat, +8 (E1) +8 (E3) +4 (E5) = +20 over 3 employees
-    assert c.drivers == [{"rule": "sat", "net": "20", "gross": "20", "employees": 3}]
+    #   and the bonus of those three: 80 + 160 + 40 = 280
+    assert c.drivers == [{"rule": "sat", "net": "20", "gross": "20", "employees": 3,
+                          "payout": "280.00"}]
 
 
 def test_compare_formats(sites):
@@ -381,3 +383,22 @@ def test_diff_bands_and_payout_tables(sites):
     # the same rule set against itself: nothing
     r = CliRunner().invoke(cli, ["diff", str(north), str(north)])
     assert r.output.strip() == f"no differences between {north} and {north}"
+
+
+def test_compare_names_band_and_payout_table_changes(sites):
+    north, south = sites
+    # south: same points, B from 85 (E3's 83 and E5's 76 stay; north's B at 83 becomes C),
+    #   and juniors' base 1100
+    south.write_text('[ruleset]\nextends = "../base.toml"\nsite = "south"\n'
+                     '[scorecards.agent.grading]\nbands = [{ grade = "A", min = 90 }, '
+                     '{ grade = "B", min = 85 }, { grade = "C", min = 70 }, { grade = "D" }]\n'
+                     '[scorecards.agent.payout.bases]\njunior = 1100\n')
+    c = compare(north, south, "2026-10")
+    # E3 senior 83: B → C, bonus unchanged (2000 × 83 / 100)
+    assert (c.row("E3")["grade_b"], c.row("E3")["changed_rules"]) == ("C", "(grading bands)")
+    # juniors E1 92, E4 65, E5 76: Δ = (1100 − 1000) × score / 100 = +92, +65, +76 (Σ 233)
+    assert [c.row(e)["payout_delta"] for e in ("E1", "E4", "E5")] == ["92.00", "65.00", "76.00"]
+    assert c.row("E1")["changed_rules"] == "(payout table)"
+    assert c.drivers == [
+        {"rule": "(payout table)", "net": "0", "gross": "0", "employees": 3, "payout": "233.00"},
+        {"rule": "(grading bands)", "net": "0", "gross": "0", "employees": 1, "payout": "0.00"}]

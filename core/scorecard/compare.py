@@ -23,6 +23,8 @@ from .ruleset import load_ruleset
 from .store import Store
 
 NONE = "—"
+GRADING = "(grading bands)"
+PAYOUT = "(payout table)"
 
 
 @attrs.define
@@ -120,18 +122,29 @@ def build(rs_a, rs_b, period, ev_a, ev_b) -> Comparison:
                "payout_b": _dec(b.payout) if b else None}
         row["score_delta"] = _delta(row["score_a"], row["score_b"])
         row["payout_delta"] = _delta(row["payout_a"], row["payout_b"])
+        cost = Fraction(row["payout_delta"]) if row["payout_delta"] is not None else Fraction(0)
+
+        def drive(rule, cost, d=Fraction(0)):
+            agg = drivers.setdefault(rule, {"rule": rule, "net": Fraction(0),
+                                            "gross": Fraction(0), "employees": 0,
+                                            "payout": Fraction(0)})
+            agg["net"] += d
+            agg["gross"] += abs(d)
+            agg["employees"] += 1
+            agg["payout"] += cost  # the cost change of the employees the rule moved
+
         changed = []
         for rule, pa, pb in _rule_points(a, b):
             d = (pb or 0) - (pa or 0)
             if d or (pa is None) != (pb is None):
                 changed.append(f"{rule} {'+' if d > 0 else ''}{fmt(d)}")
-                agg = drivers.setdefault(rule, {"rule": rule, "net": Fraction(0),
-                                                "gross": Fraction(0), "employees": 0})
-                agg["net"] += d
-                agg["gross"] += abs(d)
-                agg["employees"] += 1
-        if not changed and row["payout_delta"] not in (None, "0", "0.00"):
-            changed.append("payout table")
+                drive(rule, cost, d)
+        if not changed and row["grade_a"] != row["grade_b"]:
+            changed.append(GRADING)  # same score, other band: the band table changed
+            drive(GRADING, cost)
+        elif not changed and cost:
+            changed.append(PAYOUT)  # same score and grade, other amount: the payout rule
+            drive(PAYOUT, cost)
         row["changed_rules"] = ", ".join(changed)
         rows.append(row)
     grades = _grade_order(rs_a, rs_b, rows)
@@ -140,9 +153,11 @@ def build(rs_a, rs_b, period, ev_a, ev_b) -> Comparison:
         matrix[r["grade_a"]][r["grade_b"]] += 1
     money = rs_a.rounding
     sites, total = _totals(rows, money)
-    ordered = sorted(drivers.values(), key=lambda d: (-d["gross"], -d["employees"], d["rule"]))
+    ordered = sorted(drivers.values(), key=lambda d: (-d["gross"], -abs(d["payout"]),
+                                                      -d["employees"], d["rule"]))
     for d in ordered:
         d["net"], d["gross"] = fmt(d["net"]), fmt(d["gross"])
+        d["payout"] = str(quantize(d["payout"], money.money, money.mode))
     return Comparison(rs_a, rs_b, period, rows, grades, matrix, sites, total, ordered,
                       (ev_a, ev_b))
 
@@ -224,8 +239,9 @@ def render_text(c: Comparison, only_changed=True) -> str:
                                                  "per head B", "Δ per head"]))
     out.append("\nrules that drove the change")
     if c.drivers:
-        out.append(table(c.drivers, ["rule", "net", "gross", "employees"],
-                         ["rule", "net points", "points moved", "employees"]))
+        out.append(table(c.drivers, ["rule", "net", "gross", "employees", "payout"],
+                         ["rule", "net points", "points moved", "employees",
+                          "Δ payout of those employees"]))
     else:
         out.append("(none: every rule gives the same points)")
     return "\n".join(out)

@@ -198,8 +198,8 @@ def compare_html(c) -> str:
     charts.append(grouped_bars("payout-per-head", "Payout per head", [s["site"] for s in sites],
                                {"A": [s["per_head_a"] for s in sites],
                                 "B": [s["per_head_b"] for s in sites]}))
-    if c.drivers:
-        top = c.drivers[:10]
+    top = [d for d in c.drivers if d["gross"] != "0"][:10]
+    if top:
         charts.append(hbars("drivers", "Rules that drove the change (net points, all employees)",
                             [d["rule"] for d in top], [d["net"] for d in top], " pts"))
     deltas = [r for r in c.rows if r["score_delta"] not in (None, "0", "0.00")]
@@ -214,8 +214,9 @@ def compare_html(c) -> str:
                                                   "payout_delta", "per_head_a", "per_head_b",
                                                   "per_head_delta"]))
     parts.append("<h2>Rules that drove the change</h2>")
-    parts.append(html_table(c.drivers, ["rule", "net", "gross", "employees"],
-                            ["rule", "net points", "points moved", "employees"]))
+    parts.append(html_table(c.drivers, ["rule", "net", "gross", "employees", "payout"],
+                            ["rule", "net points", "points moved", "employees",
+                             "Δ payout of those employees"]))
     parts.append("<h2>Employees</h2>")
     parts.append(html_table(c.rows, ROW_COLUMNS))
     return page(f"Rule sets compared — {c.period.key}", parts)
