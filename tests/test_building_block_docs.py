@@ -211,3 +211,13 @@ def test_rule_sets_doc_example_evaluates(tmp_path):
     assert e1.score == Decimal("90.00")  # 100 − 5 × 2 lapses
     assert (e1.grade.grade, e1.payout) == ("A", Decimal("900.00"))  # 1000 × 90 / 100
     assert (e2.score, e2.payout) == (Decimal("100.00"), Decimal("2000.00"))  # lapse in November
+
+
+def test_cli_lists_every_builtin_type():
+    from click.testing import CliRunner
+
+    from scorecard.cli import cli
+
+    out = CliRunner().invoke(cli, ["plugins", "--types"]).output
+    missing = [f"{k}:{n}" for k, n in builtin_types() if f"{k}:{n}" not in out]
+    assert not missing, f"`scorecard plugins --types` does not list {', '.join(missing)}"

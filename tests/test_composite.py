@@ -93,3 +93,9 @@ def test_composite_components_must_be_earlier_items(tmp_path):
         run(tmp_path, KPI_SRC, card, {"kpi.csv": KPI})
     assert "scorecards.s.items[3].components.timley: not an item declared before 'month'" in \
         e.value.message
+
+
+def test_composite_weights_must_be_positive(tmp_path):
+    with pytest.raises(RuleSetError) as e:
+        run(tmp_path, KPI_SRC, _card().replace("timely = 0.1", "timely = 0"), {"kpi.csv": KPI})
+    assert "scorecards.s.items[3].components.timely: weight 0 must be above 0" in e.value.message

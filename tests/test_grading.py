@@ -83,3 +83,12 @@ def test_duplicate_grades(tmp_path):
         run(tmp_path, SRC, BANDS.replace('grade = "B"', 'grade = "A"'), _kpi("1"),
             employees=EMPLOYEES)
     assert "scorecards.s.grading.bands: grades must be unique" in e.value.message
+
+
+def test_eligibility_without_ranks(tmp_path):
+    card = BANDS.replace("ranking_min = 70", "ranking_min = 70\nrank = false")
+    ev = run(tmp_path, SRC, card, _kpi("95", "69.99"), employees=EMPLOYEES.split("E3")[0])
+    assert ev.result("E1").grade.rank is None and ev.result("E1").grade.eligible
+    assert "ranked" not in ev.result("E1").text()
+    assert not ev.result("E2").grade.eligible
+    assert "below 70: not ranked" in ev.result("E2").text()

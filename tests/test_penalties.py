@@ -262,3 +262,14 @@ def test_escalating_points_in_the_file_must_agree(tmp_path):
         run(tmp_path, MEDIA_SRC, _media(), {"kpi.csv": KPI, "incidents.csv": rows})
     assert "incidents.csv:3:points: media occurrence 2 in 2026 costs 50 by the rule, the file " \
            "says 10; leave it blank or correct it" in e.value.message
+
+
+def test_event_count_zero_is_no_event_and_negative_is_an_error(tmp_path):
+    disc = "employee_id,day,kind,count\nE1,2026-10-01,verbal,0\nE1,2026-10-02,written,\n"
+    ev = run(tmp_path, DISC_SRC, BASE_ITEM + EVENT_PEN, {"kpi.csv": KPI, "discipline.csv": disc})
+    assert ev.result("E1").adjustment("discipline").points == -5  # 0 verbal; blank count = 1
+    disc = "employee_id,day,kind,count\nE1,2026-10-01,verbal,-1\n"
+    with pytest.raises(DataError) as e:
+        run(tmp_path / "b", DISC_SRC, BASE_ITEM + EVENT_PEN,
+            {"kpi.csv": KPI, "discipline.csv": disc})
+    assert "discipline.csv:2:count: count -1 is negative; correct the cell" in e.value.message

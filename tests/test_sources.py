@@ -202,3 +202,10 @@ def test_missing_file(tmp_path):
     src = '[sources.x]\npath = "nope.csv"\n[sources.x.columns]\nemployee_id = "str"\n'
     with pytest.raises(ScorecardError, match="nope.csv not found; put the export there"):
         _load(tmp_path, src, {"employees.csv": CN})
+
+
+def test_jsonl_nested_value_is_an_error(tmp_path):
+    data = '{"employee_id": "E1", "at": "2026-10-01 08:00", "得分": {"v": 1}}\n'
+    with pytest.raises(DataError) as e:
+        _load(tmp_path, JSONL_SRC, {"employees.csv": CN, "j.jsonl": data})
+    assert "j.jsonl:1:得分: a nested JSON value; give a plain string" in e.value.message

@@ -40,6 +40,10 @@ class Composite(MetricType):
                 raise SchemaError(f"{item.path}.components.{c}",
                                   f"not an item declared before {item.id!r} in this scorecard "
                                   f"(earlier items: {', '.join(earlier) or 'none'})")
+        for c, w in p.components.items():
+            if w <= 0:
+                raise SchemaError(f"{item.path}.components.{c}", f"weight {fmt(w)} must be "
+                                                                 f"above 0 (leave it out instead)")
         if p.use not in ("value", "points"):
             raise SchemaError(f"{item.path}.use", "one of value, points")
         if p.round is not None and not re.fullmatch(r"(1|0\.0*1)", p.round):

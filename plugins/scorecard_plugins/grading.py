@@ -116,8 +116,8 @@ class Bands(GradingType):
             if band.coefficient is not None:
                 text += f", pay coefficient {fmt(band.coefficient)}"
             if p.ranking_min is not None:
-                text += (f"; ranked {ranks.get(eid)} of {len(ranked)}" if eligible else
-                         f"; below {fmt(p.ranking_min)}: not ranked")
+                text += (f"; ranked {ranks.get(eid)} of {len(ranked)}" if eligible and p.rank
+                         else "" if eligible else f"; below {fmt(p.ranking_min)}: not ranked")
             out[eid] = Grade(band.grade, band.label, band.label_zh, band.coefficient, eligible,
                              ranks.get(eid) if eligible else None, (Line("grade", text),))
         return out

@@ -34,6 +34,9 @@ class EventPoints(PenaltyType):
     def validate(self, rs, sc, pen):
         p = pen.params
         require_source(rs, p.source, pen.path, [p.kind_column, p.count_column, *p.match])
+        if p.count_column and rs.columns[p.source][p.count_column].type != "int":
+            raise SchemaError(f"{pen.path}.count_column", f"{p.count_column!r} must be an int "
+                                                          f"column")
 
     def apply(self, ctx, pen):
         p = pen.params
@@ -47,10 +50,16 @@ class EventPoints(PenaltyType):
                 continue
             if kind not in p.points:
                 continue  # other kinds belong to other rules; ingest validated the kind
-            pts = p.points[kind] * (n or 1)
+            n = 1 if n is None else n  # a blank count is one event; 0 is none (not one)
+            if n < 0:
+                raise DataError([(f"{ctx.ref(p.source, line)}:{p.count_column}",
+                                  f"count {n} is negative; correct the cell")])
+            if n == 0:
+                continue
+            pts = p.points[kind] * n
             a = out.setdefault(eid, [Fraction(0), []])
             a[0] += pts
-            a[1].append(Line(pen.id, f"{pen.id}: {kind}{'' if (n or 1) == 1 else f' ×{n}'} "
+            a[1].append(Line(pen.id, f"{pen.id}: {kind}{'' if n == 1 else f' ×{n}'} "
                                      f"({ctx.ref(p.source, line)}) {_signed(pts)}", pts,
                              ctx.ref(p.source, line)))
         return {eid: Adjustment(points=out[eid][0], lines=tuple(out[eid][1])) if eid in out

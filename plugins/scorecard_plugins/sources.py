@@ -200,6 +200,10 @@ class JSONLinesSource(SourceType):
                             from None
                     seen.update(obj)
                     last = n
+                    nested = [h for h in header if isinstance(obj.get(h), dict | list)]
+                    if nested:
+                        raise DataError([(f"{path.name}:{n}:{nested[0]}", "a nested JSON value; "
+                                          "give a plain string, number or boolean")])
                     yield n, ["" if obj.get(h) is None else _json_cell(obj.get(h))
                               for h in header]
             # a key no object carries is a mis-mapped column, not a column of blanks
