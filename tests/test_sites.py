@@ -402,3 +402,15 @@ def test_compare_names_band_and_payout_table_changes(sites):
     assert c.drivers == [
         {"rule": "(payout table)", "net": "0", "gross": "0", "employees": 3, "payout": "233.00"},
         {"rule": "(grading bands)", "net": "0", "gross": "0", "employees": 1, "payout": "0.00"}]
+
+
+def test_compare_refuses_rule_sets_that_cannot_share_data(sites, tmp_path):
+    north, south = sites
+    south.write_text(SOUTH + '\n[sources.extra]\npath = "x.csv"\n[sources.extra.columns]\n'
+                             'employee_id = "str"\n')
+    r = CliRunner().invoke(cli, ["compare", str(north), str(south), "-p", "2026-10"])
+    assert r.exit_code == 2
+    assert f"{south}: source 'extra' has no counterpart in {north}" in r.output
+    south.write_text('[ruleset]\nextends = "../base.toml"\nsite = "south"\nperiod = "quarter"\n')
+    r = CliRunner().invoke(cli, ["compare", str(north), str(south), "-p", "2026-10"])
+    assert r.exit_code == 2 and "is monthly but" in r.output and "is quarterly" in r.output
