@@ -391,7 +391,16 @@ def lost_in_sections(er) -> dict:
 
 
 # -- recording ---------------------------------------------------------------------------------
-def result_rows(run_id, ev: Evaluation):
+def _text(value):
+    """:func:`to_text`, with the common whole-number case short-cut (same result)."""
+    if value.__class__ is Fraction and value.denominator == 1:
+        return str(value.numerator)
+    return to_text(value)
+
+
+def result_rows(run_id, ev: Evaluation, ledger: bool = True):
+    """Rows of the results, items and explanations tables (explanations only with ``ledger``:
+    they are not part of the result hash)."""
     results, items, lines = [], [], []
     for er in ev.results:
         e = er.employee
@@ -401,10 +410,10 @@ def result_rows(run_id, ev: Evaluation):
             "site": e.get("site"), "role": e.get("role"), "level": e.get("level"),
             "scorecard": er.scorecard.id, "status": er.status,
             "score": None if er.score is None else str(er.score),
-            "score_exact": to_text(er.total),
+            "score_exact": _text(er.total),
             "grade": g.grade if g else None, "grade_label": g.label if g else None,
             "grade_label_zh": g.label_zh if g else None,
-            "coefficient": to_text(g.coefficient) if g and g.coefficient is not None else None,
+            "coefficient": _text(g.coefficient) if g and g.coefficient is not None else None,
             "eligible": None if g is None else int(g.eligible),
             "rank": g.rank if g else None,
             "payout": None if er.payout is None else str(er.payout),
@@ -418,32 +427,36 @@ def result_rows(run_id, ev: Evaluation):
             items.append({
                 "run_id": run_id, "employee_id": e["employee_id"], "item_id": it.id,
                 "ord": n, "kind": "item", "label": it.label, "label_zh": it.label_zh,
-                "section": it.section, "value": to_text(o.measure.value),
-                "points": to_text(o.points), "max": to_text(it.max), "lost": to_text(lost),
+                "section": it.section, "value": _text(o.measure.value),
+                "points": _text(o.points), "max": _text(it.max), "lost": _text(lost),
             })
         for n, (pen, a) in enumerate(er.adjustments, len(er.items)):
             items.append({
                 "run_id": run_id, "employee_id": e["employee_id"], "item_id": pen.id,
                 "ord": n, "kind": "penalty", "label": pen.label, "label_zh": pen.label_zh,
                 "section": None,
-                "value": to_text(a.fines) if a.fines else None, "points": to_text(a.points),
-                "max": None, "lost": to_text(-a.points) if a.points else None,
+                "value": _text(a.fines) if a.fines else None, "points": _text(a.points),
+                "max": None, "lost": _text(-a.points) if a.points else None,
             })
+        if not ledger:
+            continue
         for seq, ln in enumerate(er.lines, 1):
             lines.append({"run_id": run_id, "employee_id": e["employee_id"], "seq": seq,
-                          "rule": ln.rule, "text": ln.text, "points": to_text(ln.points),
+                          "rule": ln.rule, "text": ln.text, "points": _text(ln.points),
                           "ref": ln.ref})
     return results, items, lines
 
 
+_HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # = json.dumps(...)
+
+
 def result_hash(results, items) -> str:
     h = hashlib.sha256()
+    # one encoder for all rows: json.dumps with options builds a new one per call
     for r in results:
-        h.update(json.dumps({k: v for k, v in r.items() if k != "run_id"}, sort_keys=True,
-                            ensure_ascii=False).encode())
+        h.update(_HASH_JSON({k: v for k, v in r.items() if k != "run_id"}).encode())
     for i in items:
-        h.update(json.dumps({k: v for k, v in i.items() if k != "run_id"}, sort_keys=True,
-                            ensure_ascii=False).encode())
+        h.update(_HASH_JSON({k: v for k, v in i.items() if k != "run_id"}).encode())
     return h.hexdigest()
 
 
@@ -451,7 +464,7 @@ def record(store: Store, ev: Evaluation, ledger=True, label=None) -> Evaluation:
     """Store the evaluation as a new immutable run; notes an earlier identical run."""
     rs = ev.ruleset
     run_id = store.next_run_id()
-    results, items, lines = result_rows(run_id, ev)
+    results, items, lines = result_rows(run_id, ev, ledger)
     rh = result_hash(results, items)
     dfp = data_fingerprint(ev.fingerprints)
     prev = store.find_same_run(rs.hash, dfp, ev.period.key, rh)
