@@ -191,3 +191,21 @@ def test_trailing_empty_cells_are_harmless(tmp_path):
     rows = GOOD.replace('"1,000",x', "10,x,,").replace("85,\n", "85,,,\n")
     rs, store = _setup(tmp_path, rows)
     assert ingest(store, rs)["calls"] == ("ingested", 2)
+
+
+@pytest.mark.parametrize("cells, reason", [
+    ('2026-10-01 08:00,是,"1,5"', "calls.csv:52:score: '1,5' is not a decimal number"),
+    ("2026-10-01,是,1", "calls.csv:52:at: '2026-10-01' is not a timestamp"),
+    ("2026-10-01 08:00:00.5,是,1", "calls.csv:52:at: '2026-10-01 08:00:00.5' is not a timestamp"),
+    ("2026-10-01T08:00Z,是,1", "has a time zone"),
+    ("2026-10-01 08:00,也许,1", "calls.csv:52:ok: '也许' is not a boolean"),
+])
+def test_one_bad_cell_in_a_clean_batch(tmp_path, cells, reason):
+    # fifty clean rows go through the bulk (column-at-a-time) path; one bad cell among them
+    # must be found and named exactly as the row-by-row path names it
+    good = "".join(f"k{i},E1,2026-10-01 08:00,是,1,\n" for i in range(50))
+    rows = "call_id,employee_id,at,ok,得分,note\n" + good + f"bad,E1,{cells},\n"
+    rs, store = _setup(tmp_path, rows)
+    with pytest.raises(DataError) as e:
+        ingest(store, rs)
+    assert reason in e.value.message
