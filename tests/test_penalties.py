@@ -273,3 +273,10 @@ def test_event_count_zero_is_no_event_and_negative_is_an_error(tmp_path):
         run(tmp_path / "b", DISC_SRC, BASE_ITEM + EVENT_PEN,
             {"kpi.csv": KPI, "discipline.csv": disc})
     assert "discipline.csv:2:count: count -1 is negative; correct the cell" in e.value.message
+
+
+def test_escalating_without_a_points_column(tmp_path):
+    src = MEDIA_SRC.replace('points = "decimal?"\n', "")
+    rows = "employee_id,day,kind\nE1,2026-10-10,media\nE1,2026-10-11,media\n"
+    ev = run(tmp_path, src, _media('points_column = ""'), {"kpi.csv": KPI, "incidents.csv": rows})
+    assert ev.result("E1").adjustment("media").points == -60  # 1st −10, 2nd −50

@@ -230,7 +230,7 @@ class EscalatingParams:
     points: list[Fraction]  # deduction for the 1st, 2nd, ... occurrence in the window
     date_column: str = "date"
     kind_column: str = "kind"
-    points_column: str | None = "points"  # if the file gives points they must agree with the rule
+    points_column: str | None = "points"  # given points must agree with the rule ("": none)
     window: str = "calendar_year"
     after_last: str = "repeat_last"  # occurrences beyond the list: "repeat_last" or "error"
 
@@ -243,7 +243,8 @@ class Escalating(PenaltyType):
 
     def validate(self, rs, sc, pen):
         p = pen.params
-        require_source(rs, p.source, pen.path, [p.date_column, p.kind_column, p.points_column])
+        require_source(rs, p.source, pen.path, [p.date_column, p.kind_column,
+                                                p.points_column or None])
         if not p.points:
             raise SchemaError(f"{pen.path}.points", "give the deduction per occurrence")
         if p.window != "calendar_year":
