@@ -112,3 +112,12 @@ def test_position_pay_q_times_coefficient(tmp_path):
     assert ev.result("E1").payout == Decimal("3600.00")  # 3000 × 1.2 (grade A at exactly 90)
     assert ev.result("E2").payout == Decimal("0.00")  # grade E: 3000 × 0, floor 0
     assert "Q 3000 (role agent) × coefficient 1.2 (grade A) = 3600 CNY" in ev.result("E1").text()
+
+
+def test_netted_fines_above_the_bonus_give_a_negative_amount(tmp_path):
+    kpi = "employee_id,period,v\nE1,2026-10,5\nE2,2026-10,0\n"
+    fines = "employee_id,period,kind,fine\nE1,2026-10,harm,100\n"
+    ev = run(tmp_path, SRC, _level("net_fines = true"), {"kpi.csv": kpi, "fines.csv": fines})
+    # 1000 × 5 / 100 = 50, then the 100 fine netted: −50 (the floor 0 applies before fines)
+    assert ev.result("E1").payout == Decimal("-50.00")
+    assert ev.result("E2").payout == Decimal("0.00")  # 2000 × 0 / 100, no fines
