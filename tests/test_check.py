@@ -278,3 +278,34 @@ components = { revisits = 1, rest = 1 }
     fs = by_path(findings(tmp_path, items.replace("max = 10\n", "max = 5\n").replace(
         "points = 10", "points = 5")))
     assert "scorecards.m.items[2].components" not in fs
+
+
+def test_revisit_mismatch_in_a_wholesale_site(tmp_path):
+    """The same finding on a site of the 2c bundle (when it is installed): the site copies the
+    original form's 10-point revisits over the bundle's 5-point weight."""
+    from scorecard.bundles import bundles, init_dir
+
+    found = {b.name: b for b in bundles()}
+    if "wholesale-market" not in found:
+        pytest.skip("the wholesale-market bundle is not installed")
+    init_dir(found["wholesale-market"], tmp_path / "group")
+    rs = load_ruleset(tmp_path / "group/scorecard.toml")
+    card = rs.scorecards.get("cs_manager")
+    if card is None or card.item("revisits") is None or card.item("revisits").max != 5:
+        pytest.skip("the bundle has no 5-point cs_manager revisits item")
+    write_files(tmp_path, {"site/scorecard.toml": """
+        [ruleset]
+        extends = "../group/scorecard.toml"
+        site = "west"
+
+        [[scorecards.cs_manager.items]]
+        id = "revisits"
+        score = { type = "tiers", tiers = [{ min = 100, points = 10 }, { min = 90, points = 5 }] }
+    """})
+    site = tmp_path / "site/scorecard.toml"
+    errors = [f for f in check_ruleset(load_ruleset(site), data=False) if f.severity == "error"]
+    assert [(f.file, f.message) for f in errors] == [
+        (str(site), "revisits: the tier ≥ 100 gives 10 points against the item's max (weight) "
+                    "of 5; make the points and the weight agree")]
+    r = CliRunner().invoke(cli, ["evaluate", "-c", str(site), "-p", "2026-10"])
+    assert r.exit_code == 2 and f"{site}:7: scorecards.cs_manager.items[" in r.output
