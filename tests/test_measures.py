@@ -577,3 +577,20 @@ def test_measures_check_column_types(tmp_path, card, where):
     with pytest.raises(RuleSetError) as e:
         run(tmp_path, RATE_SRC, card, {"contacts.csv": CONTACTS})
     assert where in e.value.message
+
+
+def test_count_sum_of_decimals_is_exact(tmp_path):
+    src = """
+[sources.h]
+path = "h.csv"
+period_by = "period"
+[sources.h.columns]
+employee_id = "str"
+period = "period"
+hours = "decimal?"
+"""
+    card = '[[scorecards.s.items]]\nid = "h"\ntype = "count"\nsource = "h"\nsum_column = "hours"\n'
+    rows = "employee_id,period,hours\nE1,2026-10,0.1\nE1,2026-10,0.2\nE1,2026-10,\n"
+    ev = run(tmp_path, src, card, {"h.csv": rows})
+    assert ev.result("E1").item("h").measure.value == Fraction(3, 10)  # not 0.30000000000000004
+    assert ev.result("E2").item("h").measure.value == 0

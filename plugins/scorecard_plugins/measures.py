@@ -52,9 +52,18 @@ class Count(MetricType):
     def compute(self, ctx, item):
         p = item.params
         where, params = ctx.where(p.source, p.match)
-        amount = f"[{p.sum_column}]" if p.sum_column else "1"
-        totals = dict(ctx.query(f"SELECT employee_id, SUM({amount}) FROM {ctx.table(p.source)} "
-                                f"WHERE {where} GROUP BY employee_id", params))
+        if p.sum_column and ctx.ruleset.columns[p.source][p.sum_column].type == "decimal":
+            # decimals are exact text: SQLite's SUM would add them as binary floats
+            totals: dict = {}
+            for eid, v in ctx.query(f"SELECT employee_id, [{p.sum_column}] FROM "
+                                    f"{ctx.table(p.source)} WHERE {where} AND "
+                                    f"[{p.sum_column}] IS NOT NULL", params):
+                totals[eid] = totals.get(eid, 0) + to_fraction(v)
+        else:
+            amount = f"[{p.sum_column}]" if p.sum_column else "1"
+            totals = dict(ctx.query(f"SELECT employee_id, SUM({amount}) FROM "
+                                    f"{ctx.table(p.source)} WHERE {where} GROUP BY employee_id",
+                                    params))
         lines: dict[str, list] = {}
         if ctx.ledger:
             cols = [c for c in (p.ref_column, p.sum_column) if c] + list(p.describe)
