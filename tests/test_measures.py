@@ -594,3 +594,39 @@ hours = "decimal?"
     ev = run(tmp_path, src, card, {"h.csv": rows})
     assert ev.result("E1").item("h").measure.value == Fraction(3, 10)  # not 0.30000000000000004
     assert ev.result("E2").item("h").measure.value == 0
+
+
+def test_match_compares_decimals_as_numbers_and_timestamps_as_times(tmp_path):
+    src = """
+[sources.h]
+path = "h.csv"
+period_by = "at"
+[sources.h.columns]
+employee_id = "str"
+at = "timestamp"
+score = "decimal"
+"""
+    card = """
+[[scorecards.s.items]]
+id = "high"
+type = "count"
+source = "h"
+match = { score = { op = ">=", value = 3 } }
+[[scorecards.s.items]]
+id = "three"
+type = "count"
+source = "h"
+match = { score = 3 }
+[[scorecards.s.items]]
+id = "late"
+type = "count"
+source = "h"
+match = { at = { op = ">=", value = "2026-10-15 00:00" } }
+"""
+    rows = "employee_id,at,score\nE1,2026-10-01 09:00,10\nE1,2026-10-15 00:00,2.5\n" \
+           "E1,2026-10-20 09:00,3.0\n"
+    ev = run(tmp_path, src, card, {"h.csv": rows})
+    e1 = ev.result("E1")
+    assert e1.item("high").measure.value == 2  # 10 and 3.0 (as text, "10" < "3")
+    assert e1.item("three").measure.value == 1  # "3.0" equals 3
+    assert e1.item("late").measure.value == 2  # from 10-15 00:00 inclusive

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import attrs
 
-from .columns import format_timestamp
+from .columns import format_timestamp, parse_timestamp
 from .errors import ScorecardError
+from .numbers import to_fraction
 from .periods import Period
 from .store import Store, source_table
 from .workdays import WorkCalendar
@@ -76,8 +77,14 @@ class Context:
         if not match:
             return "1", []
         parts, params = [], []
+        types = self.ruleset.columns.get(source, {})
         for col, want in match.items():
             c = f"{prefix}[{col}]"
+            kind = types[col].type if col in types else None
+            if kind == "decimal":
+                # decimals are stored as exact text: compared as text, "10" < "3"
+                c = f"CAST({c} AS REAL)"
+            value = _converter(kind)
             if isinstance(want, dict):
                 if "null" in want:
                     parts.append(f"{c} IS {'' if want['null'] else 'NOT '}NULL")
@@ -86,13 +93,13 @@ class Context:
                 if op not in ("=", "!=", "<", "<=", ">", ">="):
                     raise ScorecardError(f"match.{col}.op: {op!r} is not a comparison")
                 parts.append(f"{c} {op} ?")
-                params.append(_sql_value(want.get("value")))
+                params.append(value(want.get("value")))
             elif isinstance(want, list | tuple):
                 parts.append(f"{c} IN ({', '.join('?' * len(want))})")
-                params.extend(_sql_value(w) for w in want)
+                params.extend(value(w) for w in want)
             else:
                 parts.append(f"{c} = ?")
-                params.append(_sql_value(want))
+                params.append(value(want))
         return " AND ".join(parts), params
 
     def where(self, source: str, match: dict | None = None, prefix: str = ""):
@@ -106,3 +113,17 @@ def _sql_value(v):
     if isinstance(v, bool):
         return int(v)
     return v
+
+
+def _converter(kind):
+    """A match value in the column's stored form: decimals as numbers (compared with the
+    column's CAST), timestamps written as text as epoch seconds."""
+    if kind == "decimal":
+        def decimal_value(v):
+            return v if v is None or isinstance(v, bool) else float(to_fraction(v))
+        return decimal_value
+    if kind == "timestamp":
+        def timestamp_value(v):
+            return parse_timestamp(v) if isinstance(v, str) else _sql_value(v)
+        return timestamp_value
+    return _sql_value
