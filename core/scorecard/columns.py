@@ -25,28 +25,46 @@ _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?")
 _MIDNIGHT = (" 00:00:00", "T00:00:00", " 00:00", "T00:00")
 
 
+def _learn_day(day: str) -> int:
+    """Epoch seconds of ``YYYY-MM-DD`` (the fast form's date part), cached; ValueError if bad."""
+    if len(day) != 10 or day[4] != "-" or day[7] != "-":
+        raise ValueError
+    base = epoch_seconds(date.fromisoformat(day))
+    _day_cache[day] = base
+    return base
+
+
+def _learn_clock(clock: str) -> int:
+    """Seconds of `` HH:MM[:SS]`` / ``THH:MM[:SS]`` (the fast form's time part, with its
+    separator), cached; ValueError if bad."""
+    n = len(clock)
+    if n not in (6, 9) or clock[0] not in " T" or clock[3] != ":":
+        raise ValueError
+    h, m = int(clock[1:3]), int(clock[4:6])
+    s = int(clock[7:9]) if n == 9 and clock[6] == ":" else 0
+    if n == 9 and clock[6] != ":":
+        raise ValueError
+    if h > 23 or m > 59 or s > 59:
+        raise ValueError
+    seconds = h * 3600 + m * 60 + s
+    _clock_cache[clock] = seconds
+    return seconds
+
+
 def parse_timestamp(text: str) -> int:
     """``YYYY-MM-DD HH:MM[:SS]`` (or with ``T``) to epoch seconds; fast path for the usual form."""
     if len(text) in (16, 19) and text[4] == "-" and text[7] == "-" and text[10] in " T" \
             and text[13] == ":":
+        # days and times of day repeat across rows: each distinct one is parsed once (a cached
+        # day and a cached clock make a valid text: see column_converter)
         day = text[:10]
         base = _day_cache.get(day)
         if base is None:
-            base = epoch_seconds(date.fromisoformat(day))
-            _day_cache[day] = base
-        # the time of day repeats across rows: parse each distinct " HH:MM[:SS]" once (the key
-        # keeps the separator so that a hit means the whole text is valid: see column_converter)
+            base = _learn_day(day)
         clock = text[10:]
         seconds = _clock_cache.get(clock)
         if seconds is None:
-            h, m = int(text[11:13]), int(text[14:16])
-            s = int(text[17:19]) if len(text) == 19 and text[16] == ":" else 0
-            if len(text) == 19 and text[16] != ":":
-                raise ValueError
-            if h > 23 or m > 59 or s > 59:
-                raise ValueError
-            seconds = h * 3600 + m * 60 + s
-            _clock_cache[clock] = seconds
+            seconds = _learn_clock(clock)
         return base + seconds
     if len(text) == 10:
         raise ValueError("a date without a time")
@@ -207,13 +225,19 @@ def column_converter(spec, convert):
                 return [days[s[:10]] + clocks[s[10:]] for s in texts]
             except KeyError:
                 pass
-            for s in texts:  # parse the days and clocks not seen yet (fills the caches)
-                if s[:10] not in days or s[10:] not in clocks:
-                    convert(s)
+            # learn the distinct days and clocks not seen yet (bad ones stay out of the caches)
+            for part, learn in (({s[:10] for s in texts}.difference(days), _learn_day),
+                                ({s[10:] for s in texts}.difference(clocks), _learn_clock)):
+                for x in part:
+                    try:
+                        learn(x)
+                    except ValueError:
+                        pass
             try:
                 return [days[s[:10]] + clocks[s[10:]] for s in texts]
-            except KeyError:  # another form ("2026-10-01T08:00:00.5"...): one by one
-                return list(map(convert, texts))
+            except KeyError:  # another form ("2026-10-01 08:00:00.5", bad text): one by one
+                return [days[s[:10]] + clocks[s[10:]] if s[:10] in days and s[10:] in clocks
+                        else convert(s) for s in texts]
 
         return ts_column
     return lambda texts: list(map(convert, texts))
