@@ -319,18 +319,23 @@ class LimitBreaches(MetricType):
         allp = case_params + params
         # One pass over the period: rows and breaches per employee and case, and the first line
         # of any row ending before it starts and of any row no case covers (errors, in that
-        # order, as _backwards and _uncovered report them in the other mode).
+        # order, as _backwards and _uncovered report them in the other mode). Grouped by
+        # employee alone, the table's (employee, time) order serves the GROUP BY: no sort.
+        per_case = ", ".join(f"SUM(c = {i}), SUM(c = {i} AND elapsed > {lim.seconds})"
+                             for i, lim in enumerate(limits))
         counts, backwards, uncovered = {}, [], []
-        for eid, c, n, b, back, first in ctx.query(
-                f"SELECT employee_id, c, COUNT(*), SUM(CASE WHEN elapsed > {lim_expr} THEN 1 "
-                f"ELSE 0 END), MIN(CASE WHEN e < s THEN _line END), MIN(_line) "
-                f"FROM ({inner}) GROUP BY employee_id, c", allp):
+        for eid, *sums, back, first in ctx.query(
+                f"SELECT employee_id, {per_case}, MIN(CASE WHEN e < s THEN _line END), "
+                f"MIN(CASE WHEN c = -1 THEN _line END) FROM ({inner}) GROUP BY employee_id",
+                allp):
             if back is not None:
                 backwards.append(back)
-            if c == -1:
+            if first is not None:
                 uncovered.append(first)
-            else:
-                counts.setdefault(eid, {})[c] = (n, b or 0)
+            for c in range(len(limits)):
+                n, b = sums[2 * c], sums[2 * c + 1]
+                if n:
+                    counts.setdefault(eid, {})[c] = (n, b or 0)
         if backwards:
             self._raise_backwards(ctx, p, min(backwards))
         self._uncovered(ctx, item, p, sorted(uncovered))
