@@ -126,13 +126,9 @@ def ingest(config, db, quarantine, force):
         raise ScorecardError("--config is required")
     rs = _ruleset(config)
     store = _store(config, db)
-    update, bar = progress("ingesting", None)
-    try:
+    with progress("ingesting", "rows") as update:
         report = do_ingest(store, rs, only_changed=not force, quarantine=quarantine,
                            progress=update)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
     for name, (status, n) in report.items():
         click.echo(f"{name}: {status} ({n} rows)")
 
@@ -203,14 +199,22 @@ def evaluate(config, period, db, fmt_, no_ledger, label, allow_empty):
     """
     from .engine import evaluate as run_eval
     from .engine import record
+    from .ingest import ingest as do_ingest
 
     if not config:
         raise ScorecardError("--config is required")
     rs = _ruleset(config)
     p = Period.from_user(period, rs.meta.period)
     store = _store(config, db)
-    ev = run_eval(store, rs, p, ledger=not no_ledger, allow_empty=allow_empty)
-    record(store, ev, ledger=not no_ledger, label=label)
+    from .check import refuse_errors
+
+    refuse_errors(rs)  # before a long ingest: a rule set with check errors does not run
+    with progress("ingesting", "rows") as update:
+        do_ingest(store, rs, progress=update)
+    with progress("evaluating", "employees") as update:
+        ev = run_eval(store, rs, p, ledger=not no_ledger, allow_empty=allow_empty,
+                      progress=update, ingest_first=False)
+        record(store, ev, ledger=not no_ledger, label=label)
     _print_evaluation(ev, fmt_, ledger=not no_ledger)
     idle = [er for er in ev.results if er.notes]
     if idle:

@@ -1,20 +1,39 @@
 """Formatting of results as a table, JSON or CSV (the same for every command)."""
 
+import contextlib
 import csv
 import io
 import json
 import sys
+import time
 
-import click
 
-
-def progress(label: str, total: int | None):
-    """A progress callback on a terminal; ``None`` when piped (then nothing is printed)."""
+@contextlib.contextmanager
+def progress(label: str, unit: str, total: int | None = None):
+    """Yield a callback ``update(n)`` that shows progress on a terminal, or ``None`` when
+    stderr is not a terminal (piped output stays quiet)."""
     if not sys.stderr.isatty():
-        return None, None
-    bar = click.progressbar(length=total, label=label, file=sys.stderr)
-    bar.__enter__()
-    return bar.update, bar
+        yield None
+        return
+    state = {"n": 0, "shown": 0.0}
+
+    def show(final=False):
+        of = f" of {total:,}" if total else ""
+        sys.stderr.write(f"\r{label}: {state['n']:,}{of} {unit}" + ("\n" if final else ""))
+        sys.stderr.flush()
+
+    def update(n):
+        state["n"] += n
+        now = time.monotonic()
+        if now - state["shown"] > 0.2:
+            state["shown"] = now
+            show()
+
+    try:
+        yield update
+    finally:
+        if state["n"]:
+            show(final=True)
 
 
 def table(rows: list[dict], columns: list[str], headers: list[str] | None = None) -> str:
