@@ -62,7 +62,7 @@ class CaseResult:
 class GoldenReport:
     ruleset: object
     cases: list
-    unexercised: list  # rule ids no case exercises
+    unexercised: list  # rule ids no case exercises (scorecard.id when the id is shared)
 
     @property
     def ok(self) -> bool:
@@ -216,7 +216,9 @@ def run_case(rs, path: Path, touched: dict) -> CaseResult:
                                     f"{'left out' if got is None else fmt(got)}")
             idle = getattr(spec, "max", None) if hasattr(spec, "in_total") else Fraction(0)
             if _num(want) is not None and _num(want) != idle:
-                touched[rule] = True
+                # per scorecard: scorecards of one rule set often share ids (a staff form and
+                # a supervisor's copy of it), and one's case says nothing about the other's rule
+                touched[(er.scorecard.id, rule)] = True
     return res
 
 
@@ -230,6 +232,9 @@ def run_golden(config, directory=None) -> GoldenReport:
                              f"(see docs/sites.md)")
     touched: dict = {}
     cases = [run_case(rs, f, touched) for f in files]
-    rules = [r.id for sc in rs.scorecards.values() for r in (*sc.items, *sc.penalties)
-             if getattr(r, "in_total", True)]
-    return GoldenReport(rs, cases, [r for r in rules if r not in touched])
+    rules = [(sid, r.id) for sid, sc in rs.scorecards.items()
+             for r in (*sc.items, *sc.penalties) if getattr(r, "in_total", True)]
+    ids = [rid for _, rid in rules]
+    # a rule is named by its id, or scorecard.id when several scorecards have that id
+    return GoldenReport(rs, cases, [rid if ids.count(rid) == 1 else f"{sid}.{rid}"
+                                    for sid, rid in rules if (sid, rid) not in touched])
