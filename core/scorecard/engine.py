@@ -255,12 +255,13 @@ def _evaluate_card(registry, rs, sc, ctx, res):
             er.lines.append(Line("total", "no item has data for this period: no score"))
         else:
             total = sum((o.points for o in present), Fraction(0))
-            parts = " + ".join(f"{o.item.id} {fmt(o.points)}" for o in present)
+            terms = [(o.item.id, o.points) for o in present]
             for pen, a in er.adjustments:
                 er.lines.extend(a.lines)
                 if a.points:
                     total += a.points
-                    parts += f" {'+' if a.points > 0 else '−'} {pen.id} {fmt(abs(a.points))}"
+                    terms.append((pen.id, a.points))
+            parts = _signed_sum(terms)
             clamped = total
             if sc.total.min is not None and clamped < sc.total.min:
                 clamped = sc.total.min
@@ -356,6 +357,15 @@ def _idle_note(ctx, eid):
                             f"its base (set scorecards.{ctx.scorecard.id}.active_when to leave "
                             f"such employees unscored)")
     return None
+
+
+def _signed_sum(terms) -> str:
+    """``a 9 + b 10 − c 2``: each term with its own sign, so a negative item reads as one."""
+    out = ""
+    for i, (name, v) in enumerate(terms):
+        sign = "−" if v < 0 else "+"
+        out += (f"{'−' if v < 0 else ''}" if i == 0 else f" {sign} ") + f"{name} {fmt(abs(v))}"
+    return out
 
 
 def value_points(item, measure: Measure) -> Scored:
