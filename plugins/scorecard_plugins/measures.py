@@ -341,18 +341,19 @@ class LimitBreaches(MetricType):
         self._uncovered(ctx, item, p, sorted(uncovered))
         lines: dict[str, list] = {}
         if ctx.ledger:
+            labels = [c.label or self._case_text(c) for c in p.cases]
+            file = ctx.file(p.source)  # ctx.ref(source, line) is "file:line"
             for eid, line, r, s, e, el, c in ctx.query(
                     f"SELECT employee_id, _line, ref, s, e, elapsed, c FROM ({inner}) "
                     f"WHERE elapsed > {lim_expr} ORDER BY employee_id, s", allp):
                 if eid not in ctx.employees:
                     continue
-                lim = limits[c]
-                label = p.cases[c].label or self._case_text(p.cases[c])
                 took = "still open at the period's end" if e is None else describe_seconds(el)
+                where_ = f"{file}:{line}"
                 lines.setdefault(eid, []).append(Line(
-                    item.id, f"{item.id}: {r or ctx.ref(p.source, line)} ({label}) received "
-                             f"{ctx.timestamp(s)}, took {took} > limit {lim.text}: breach",
-                    ref=ctx.ref(p.source, line)))
+                    item.id, f"{item.id}: {r or where_} ({labels[c]}) received "
+                             f"{ctx.timestamp(s)}, took {took} > limit {limits[c].text}: breach",
+                    ref=where_))
         return self._measures(ctx, item, p, counts, lines)
 
     def _case_text(self, case):
