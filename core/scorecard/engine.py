@@ -11,7 +11,7 @@ from . import __version__
 from .context import Context
 from .errors import EvaluationError, ScorecardError
 from .ingest import data_fingerprint, ingest
-from .numbers import fmt, quantize, to_text
+from .numbers import fmt, lean, quantize, to_text
 from .periods import Period
 from .plugins import plugin_rows
 from .registry import get_registry
@@ -109,13 +109,17 @@ def _expect(kind, type_name, method, rule_path, result, cls, employees):
     if missing:
         raise EvaluationError(f"{where} returned no {cls.__name__} for {len(missing)} "
                               f"employee(s), e.g. {missing[0]!r}")
+    fields = EXACT_FIELDS[cls]
     for eid in employees:
-        if not isinstance(result[eid], cls):
-            raise EvaluationError(f"{where} returned {type(result[eid]).__name__} for "
+        got = result[eid]
+        if type(got) is not cls and not isinstance(got, cls):
+            raise EvaluationError(f"{where} returned {type(got).__name__} for "
                                   f"{eid!r}, expected {cls.__name__}")
-        for field in EXACT_FIELDS[cls]:
-            v = getattr(result[eid], field)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int | Fraction)):
+        for field in fields:
+            v = getattr(got, field)
+            if v is None or type(v) is Fraction or type(v) is int:
+                continue  # the common case, checked without isinstance's generality
+            if isinstance(v, bool) or not isinstance(v, int | Fraction):
                 raise EvaluationError(
                     f"{where} returned {cls.__name__}.{field} = {v!r} ({type(v).__name__}) "
                     f"for {eid!r}: numbers must be exact, use fractions.Fraction "
@@ -228,6 +232,7 @@ def _evaluate_card(registry, rs, sc, ctx, res):
         for eid in eids:
             res[eid].adjustments.append((pen, adj[eid]))
     r = rs.rounding
+    ledger = ctx.ledger
     inactive = _inactive(ctx, sc, eids)
     for eid in eids:
         er = res[eid]
@@ -247,34 +252,37 @@ def _evaluate_card(registry, rs, sc, ctx, res):
             er.notes.append("no data this period")
         counted = [o for o in er.items if o.item.in_total]
         present = [o for o in counted if o.points is not None]
-        for o in er.items:
-            er.lines.extend(o.measure.lines)
-            er.lines.extend(o.scored.lines)
+        if ledger:
+            for o in er.items:
+                er.lines.extend(o.measure.lines)
+                er.lines.extend(o.scored.lines)
         if not present and counted:
             er.status = "no_score"
             er.lines.append(Line("total", "no item has data for this period: no score"))
         else:
-            total = sum((o.points for o in present), Fraction(0))
+            # whole points add up as ints (exact, and much faster than Fractions)
+            total = sum((lean(o.points) for o in present), 0)
             terms = [(o.item.id, o.points) for o in present]
             for pen, a in er.adjustments:
-                er.lines.extend(a.lines)
+                if ledger:
+                    er.lines.extend(a.lines)
                 if a.points:
-                    total += a.points
+                    total += lean(a.points)
                     terms.append((pen.id, a.points))
-            parts = _signed_sum(terms)
             clamped = total
             if sc.total.min is not None and clamped < sc.total.min:
                 clamped = sc.total.min
             if sc.total.max is not None and clamped > sc.total.max:
                 clamped = sc.total.max
-            er.total = clamped
+            er.total = Fraction(clamped)
             er.score = quantize(clamped, r.score, r.mode)
-            text = f"total = {parts or '0'} = {fmt(total)}"
-            if clamped != total:
-                text += f", clamped to {fmt(clamped)}"
-            text += f"; score {er.score} (rounded {r.mode.replace('_', '-')} to {r.score})"
-            er.lines.append(Line("total", text, er.score))
-        fines = sum((a.fines for _, a in er.adjustments), Fraction(0))
+            if ledger:
+                text = f"total = {_signed_sum(terms) or '0'} = {fmt(total)}"
+                if clamped != total:
+                    text += f", clamped to {fmt(clamped)}"
+                text += f"; score {er.score} (rounded {r.mode.replace('_', '-')} to {r.score})"
+                er.lines.append(Line("total", text, er.score))
+        fines = sum((a.fines for _, a in er.adjustments), 0)
         er.fines = quantize(fines, r.money, r.mode)
         er.focus = focus_sections(sc, er)
     scores = {eid: (Fraction(res[eid].score) if res[eid].score is not None else None)
@@ -384,19 +392,18 @@ def focus_sections(sc, er) -> list[str]:
     """The sections where most points were lost (training focus), largest loss first."""
     if not sc.sections or sc.focus_sections <= 0:
         return []
-    lost: dict[str, Fraction] = {}
-    for o in er.items:
-        if o.item.section and o.item.max is not None and o.points is not None:
-            lost[o.item.section] = lost.get(o.item.section, Fraction(0)) + (o.item.max - o.points)
+    lost = lost_in_sections(er)
     order = sorted((s for s in lost if lost[s] > 0), key=lambda s: (-lost[s], s))
     return order[: sc.focus_sections]
 
 
 def lost_in_sections(er) -> dict:
+    """Points lost (max − points) per section, over the items with a max and points."""
     lost: dict[str, Fraction] = {}
     for o in er.items:
-        if o.item.section and o.item.max is not None and o.points is not None:
-            lost[o.item.section] = lost.get(o.item.section, Fraction(0)) + (o.item.max - o.points)
+        it = o.item
+        if it.section and it.max is not None and o.points is not None:
+            lost[it.section] = lost.get(it.section, 0) + (lean(it.max) - lean(o.points))
     return lost
 
 

@@ -110,16 +110,17 @@ class BaseParams:
     base_value_column: str = "mark"
 
 
-def base_for(item, params, marks, eid):
+def base_for(item, params, marks, eid, text=True):
+    """The base mark and, when ``text`` (the ledger is kept), the words that explain it."""
     if eid in marks:
         m, ref = marks[eid]
-        return m, f"discretionary base {fmt(m)} ({ref})"
+        return m, f"discretionary base {fmt(m)} ({ref})" if text else ""
     if params.base == "max":
         if item.max is None:
             raise SchemaError(f"{item.path}.max", "base = \"max\" needs the item's max")
-        return item.max, f"base {fmt(item.max)} (item max)"
+        return item.max, f"base {fmt(item.max)} (item max)" if text else ""
     b = to_fraction(params.base)
-    return b, f"base {fmt(b)}"
+    return b, f"base {fmt(b)}" if text else ""
 
 
 def validate_base(rs, item, params, path):

@@ -80,8 +80,13 @@ class Count(MetricType):
                 lines.setdefault(eid, []).append(
                     Line(item.id, f"{item.id}: {ref}{n}{' (' + what + ')' if what else ''}",
                          ref=ctx.ref(p.source, line)))
-        return {eid: Measure(to_fraction(totals.get(eid) or 0), tuple(lines.get(eid, ())))
-                for eid in ctx.employees}
+        out = {}
+        for eid in ctx.employees:
+            v = totals.get(eid) or 0
+            # a count stays an int (exact); summed decimal text becomes a Fraction
+            out[eid] = Measure(v if type(v) is int else to_fraction(v),
+                               tuple(lines.get(eid, ())))
+        return out
 
 
 # -- rate --------------------------------------------------------------------------------------
@@ -164,9 +169,9 @@ class Rate(MetricType):
                 out[eid] = Measure(v, (Line(item.id, text),), {"numerator": n, "denominator": d})
             else:
                 v = n / d * p.scale
-                out[eid] = Measure(v, (Line(item.id, f"{item.id}: rate {fmt(n)}/{fmt(d)} × "
-                                                     f"{fmt(p.scale)} = {fmt(v)}"),),
-                                   {"numerator": n, "denominator": d})
+                lines = (Line(item.id, f"{item.id}: rate {fmt(n)}/{fmt(d)} × {fmt(p.scale)} = "
+                                       f"{fmt(v)}"),) if ctx.ledger else ()
+                out[eid] = Measure(v, lines, {"numerator": n, "denominator": d})
         return out
 
 
@@ -366,13 +371,16 @@ class LimitBreaches(MetricType):
             per = counts.get(eid, {})
             total = sum(n for n, _ in per.values())
             breaches = sum(b for _, b in per.values())
+            data = {"rows": total, "breaches": breaches}
+            if not ctx.ledger:
+                out[eid] = Measure(breaches, (), data)
+                continue
             summary = "; ".join(
                 f"{p.cases[c].label or self._case_text(p.cases[c])}: {b}/{n} over "
                 f"{p.cases[c].limit}" for c, (n, b) in sorted(per.items()))
             head = Line(item.id, f"{item.id}: {breaches} breach(es) in {total} row(s)"
                                  f"{' — ' + summary if summary else ''}")
-            out[eid] = Measure(Fraction(breaches), (head, *lines.get(eid, ())),
-                               {"rows": total, "breaches": breaches})
+            out[eid] = Measure(breaches, (head, *lines.get(eid, ())), data)
         return out
 
     def _by_rows(self, ctx, item, p, limits, t, where, params, case_expr, case_params, ref):

@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 
 from scorecard import hookimpl
-from scorecard.numbers import ceil_div, clamp, fmt, to_fraction
+from scorecard.numbers import ceil_div, clamp, fmt, lean, to_fraction
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Scored, Scorer
 
@@ -15,6 +15,8 @@ from ._common import BaseParams, base_for, base_marks, validate_base
 
 
 def _clamp(item, v):
+    if v >= 0 and (item.max is None or v <= item.max):
+        return v
     return clamp(v, Fraction(0), item.max)
 
 
@@ -39,12 +41,18 @@ class Deduct(Scorer):
     def score(self, ctx, item, measures):
         p = item.score.params
         marks = base_marks(ctx, item, p)
+        ledger = ctx.ledger
+        per = lean(p.per)
         out = {}
         for eid, m in measures.items():
-            base, base_text = base_for(item, p, marks, eid)
-            n = m.value if m.value is not None else Fraction(0)
-            raw = base - p.per * n
+            base, base_text = base_for(item, p, marks, eid, ledger)
+            # whole numbers as ints: the common case (counts, whole bases) stays exact and fast
+            n = lean(m.value) if m.value is not None else 0
+            raw = lean(base) - per * n
             pts = _clamp(item, raw)
+            if not ledger:
+                out[eid] = Scored(pts)
+                continue
             out[eid] = Scored(pts, (Line(item.id, f"{item.id}: {base_text} − {fmt(p.per)} × "
                                                   f"{fmt(n)} = {fmt(raw)}"
                                                   f"{_clamp_text(item, raw, pts)} → {fmt(pts)}",
@@ -76,9 +84,13 @@ class Shortfall(Scorer):
     def score(self, ctx, item, measures):
         p = item.score.params
         marks = base_marks(ctx, item, p)
+        ledger = ctx.ledger
         out = {}
         for eid, m in measures.items():
-            base, base_text = base_for(item, p, marks, eid)
+            base, base_text = base_for(item, p, marks, eid, ledger)
+            if not ledger:
+                out[eid] = self._points(item, p, base, m.value)
+                continue
             if m.value is None:
                 if p.no_data == "leave_out":
                     out[eid] = Scored(None, (Line(item.id, f"{item.id}: no data: left out"),))
@@ -101,6 +113,15 @@ class Shortfall(Scorer):
                                                   f"{_clamp_text(item, raw, pts)} → {fmt(pts)}",
                                          pts),))
         return out
+
+
+    @staticmethod
+    def _points(item, p, base, value):
+        """The points alone, without the ledger's words."""
+        if value is None:
+            return Scored(None if p.no_data == "leave_out" else _clamp(item, base))
+        steps = 0 if value >= p.target else ceil_div(p.target - value, p.step)
+        return Scored(_clamp(item, base - steps * p.per_step))
 
 
 @attrs.frozen
