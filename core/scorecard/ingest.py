@@ -1,7 +1,6 @@
 """Load a rule set's sources into the store: map columns, coerce every cell, validate keys and
 employee ids, and write all of it in one transaction, or nothing."""
 
-import gc
 import hashlib
 import json
 from pathlib import Path
@@ -10,6 +9,7 @@ from .columns import SQL_TYPES, column_converter, make_converter
 from .errors import DataError, ScorecardError
 from .registry import get_registry
 from .schema import did_you_mean
+from .speed import gc_paused
 from .store import Store, now_text, source_table
 
 
@@ -283,16 +283,12 @@ def ingest(store: Store, rs, only_changed=True, quarantine=False, progress=None)
     conn.execute("PRAGMA cache_size = -262144")
     (analysis_limit,) = conn.execute("PRAGMA analysis_limit").fetchone()
     conn.execute("PRAGMA analysis_limit = 1000")
-    # Millions of new row tuples (no cycles among them) would trigger the cyclic garbage
-    # collector over and over, each pass walking every object alive: a quarter of the time.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
     try:
-        return _ingest(store, rs, conn, todo, fingerprints, report, quarantine, problems,
-                       quarantined, progress)
+        # millions of new row tuples would trigger the cyclic collector over and over
+        with gc_paused():
+            return _ingest(store, rs, conn, todo, fingerprints, report, quarantine, problems,
+                           quarantined, progress)
     finally:
-        if gc_was_enabled:
-            gc.enable()
         conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
         conn.execute(f"PRAGMA analysis_limit = {int(analysis_limit)}")
 
