@@ -342,7 +342,7 @@ def explain(employee, config, db, period, run, fmt_):
     if fmt_ == "csv":
         click.echo(to_csv(lines, ["seq", "rule", "text", "points", "ref"]), nl=False)
         return
-    click.echo(f"{res['name']} ({employee}, {res['role']}, {res['level']}) — {r['org']} / "
+    click.echo(f"{res['name']} ({employee}, {res['role']}, {res['level'] or '—'}) — {r['org']} / "
                f"{r['site']} — {r['period']} — run {r['id']}")
     click.echo(f"score {res['score']}  grade {res['grade'] or '—'}"
                + (f" {res['grade_label']}" if res['grade_label'] else "")
