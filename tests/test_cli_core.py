@@ -23,7 +23,7 @@ def test_plugins_json_lists_every_hook_with_its_plugin():
     by_name = {r["name"]: r for r in rows}
     assert by_name["scorecard_plugins.measures"]["hooks"] == ["register_metric_types"]
     assert by_name["scorecard_plugins.sources"]["hooks"] == ["register_source_types"]
-    assert "metric:limit_breaches" in by_name["scorecard_plugins.measures"]["types"]
+    assert "metric:limit_breaches" in by_name["scorecard_plugins.breaches"]["types"]
     # the automotive bundle is installed by the README's command and registers its bundle
     assert "bundle:automotive-contact-centre" in by_name["automotive-contact-centre"]["types"]
     hooks = {h for r in rows for h in r["hooks"]}

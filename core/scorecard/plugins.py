@@ -12,6 +12,9 @@ from .errors import ScorecardError
 DEFAULT_PLUGINS = (
     "scorecard_plugins.sources",
     "scorecard_plugins.measures",
+    "scorecard_plugins.breaches",
+    "scorecard_plugins.surveys",
+    "scorecard_plugins.marks",
     "scorecard_plugins.scorers",
     "scorecard_plugins.composite",
     "scorecard_plugins.penalties",

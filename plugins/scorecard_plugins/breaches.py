@@ -1,0 +1,234 @@
+"""Limit breaches: rows whose end − start exceeds a limit chosen by the first matching case
+(seconds, minutes, hours, calendar days or working days), met at exactly the limit.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from scorecard import hookimpl
+from scorecard.errors import DataError
+from scorecard.ruleset import require_source
+from scorecard.schema import SchemaError
+from scorecard.types import Line, Measure, MetricType
+
+from ._common import check_match, describe_seconds, parse_limit
+
+
+# -- limit breaches ----------------------------------------------------------------------------
+@attrs.frozen
+class Case:
+    limit: str
+    when: dict[str, Any] = attrs.Factory(dict)
+    label: str = ""
+
+
+@attrs.frozen
+class BreachParams:
+    source: str
+    start: str  # timestamp column the clock starts at
+    end: str  # timestamp column it stops at
+    cases: list[Case]  # first matching case gives the limit
+    match: dict[str, Any] = attrs.Factory(dict)
+    ref_column: str | None = None
+    open_end: str = "overdue"  # blank end: "overdue" (breach if the deadline passed by the
+    # period's end), "breach" or "ignore"
+
+
+class LimitBreaches(MetricType):
+    name = "limit_breaches"
+    Params = BreachParams
+    description = "Rows whose end − start exceeds a limit chosen by the first matching case "\
+                  "(s/min/h/d elapsed, cd calendar dates, wd working days); met at exactly the "\
+                  "limit."
+
+    def validate(self, rs, sc, item):
+        p = item.params
+        if not p.cases:
+            raise SchemaError(f"{item.path}.cases", "give at least one case with a limit")
+        for i, c in enumerate(p.cases):
+            parse_limit(c.limit, f"{item.path}.cases[{i}].limit")
+            check_match(rs, p.source, c.when, f"{item.path}.cases[{i}].when")
+        check_match(rs, p.source, p.match, item.path)
+        require_source(rs, p.source, item.path, [p.start, p.end, p.ref_column])
+        for col in (p.start, p.end):
+            if rs.columns[p.source][col].type != "timestamp":
+                raise SchemaError(f"{item.path}", f"{col!r} must be a timestamp column")
+        if p.open_end not in ("overdue", "breach", "ignore"):
+            raise SchemaError(f"{item.path}.open_end", "one of overdue, breach, ignore")
+
+    def sources(self, item):
+        p = item.params
+        cols = {p.start, p.end, *p.match, *(k for c in p.cases for k in c.when)}
+        if p.ref_column:
+            cols.add(p.ref_column)
+        return {p.source: cols}
+
+    def compute(self, ctx, item):
+        p = item.params
+        limits = [parse_limit(c.limit, f"{item.path}.cases[{i}].limit")
+                  for i, c in enumerate(p.cases)]
+        where, params = ctx.where(p.source, p.match)
+        t = ctx.table(p.source)
+        case_sql, case_params = [], []
+        for i, c in enumerate(p.cases):
+            cond, cp = ctx.match_where(p.source, c.when)
+            case_sql.append(f"WHEN {cond} THEN {i}")
+            case_params += cp
+        case_expr = f"CASE {' '.join(case_sql)} ELSE -1 END"
+        ref = f"[{p.ref_column}]" if p.ref_column else "NULL"
+        if all(lim.seconds is not None for lim in limits):
+            # checks end-before-start and uncovered rows in its own single pass
+            return self._by_seconds(ctx, item, p, limits, t, where, params, case_expr,
+                                    case_params, ref)
+        self._backwards(ctx, item, p, where, params)
+        return self._by_rows(ctx, item, p, limits, t, where, params, case_expr, case_params, ref)
+
+    def _backwards(self, ctx, item, p, where, params):
+        # an end before its start would count as met: bad data, not a fast response
+        bad = ctx.query(f"SELECT _line FROM {ctx.table(p.source)} WHERE {where} AND "
+                        f"[{p.end}] < [{p.start}] ORDER BY _line LIMIT 1", params)
+        if bad:
+            self._raise_backwards(ctx, p, bad[0][0])
+
+    def _raise_backwards(self, ctx, p, line):
+        raise DataError([(f"{ctx.ref(p.source, line)}:{p.end}",
+                          f"{p.end} is before {p.start}; correct one of the two timestamps")])
+
+    def _uncovered(self, ctx, item, p, rows):
+        if rows:
+            line = rows[0]
+            raise DataError([(ctx.ref(p.source, line), f"no case of {item.path}.cases matches "
+                                                       f"this row; add a case for it")])
+
+    def _by_seconds(self, ctx, item, p, limits, t, where, params, case_expr, case_params, ref):
+        lim_expr = "CASE c " + " ".join(f"WHEN {i} THEN {lim.seconds}"
+                                        for i, lim in enumerate(limits)) + " END"
+        end_ts = ctx.period.end_ts
+        if p.open_end == "overdue":
+            elapsed = f"(coalesce([{p.end}], {end_ts}) - [{p.start}])"
+        elif p.open_end == "breach":
+            elapsed = f"(coalesce([{p.end}], [{p.start}] + 1e15) - [{p.start}])"
+        else:
+            elapsed = f"([{p.end}] - [{p.start}])"
+        inner = (f"SELECT employee_id, _line, {ref} AS ref, [{p.start}] AS s, [{p.end}] AS e, "
+                 f"{elapsed} AS elapsed, {case_expr} AS c FROM {t} WHERE {where}")
+        allp = case_params + params
+        # One pass over the period: rows and breaches per employee and case, and the first line
+        # of any row ending before it starts and of any row no case covers (errors, in that
+        # order, as _backwards and _uncovered report them in the other mode). Grouped by
+        # employee alone, the table's (employee, time) order serves the GROUP BY: no sort.
+        per_case = ", ".join(f"SUM(c = {i}), SUM(c = {i} AND elapsed > {lim.seconds})"
+                             for i, lim in enumerate(limits))
+        counts, backwards, uncovered = {}, [], []
+        for eid, *sums, back, first in ctx.query(
+                f"SELECT employee_id, {per_case}, MIN(CASE WHEN e < s THEN _line END), "
+                f"MIN(CASE WHEN c = -1 THEN _line END) FROM ({inner}) GROUP BY employee_id",
+                allp):
+            if back is not None:
+                backwards.append(back)
+            if first is not None:
+                uncovered.append(first)
+            for c in range(len(limits)):
+                n, b = sums[2 * c], sums[2 * c + 1]
+                if n:
+                    counts.setdefault(eid, {})[c] = (n, b or 0)
+        if backwards:
+            self._raise_backwards(ctx, p, min(backwards))
+        self._uncovered(ctx, item, p, sorted(uncovered))
+        lines: dict[str, list] = {}
+        if ctx.ledger:
+            labels = [c.label or self._case_text(c) for c in p.cases]
+            file = ctx.file(p.source)  # ctx.ref(source, line) is "file:line"
+            for eid, line, r, s, e, el, c in ctx.query(
+                    f"SELECT employee_id, _line, ref, s, e, elapsed, c FROM ({inner}) "
+                    f"WHERE elapsed > {lim_expr} ORDER BY employee_id, s", allp):
+                if eid not in ctx.employees:
+                    continue
+                took = "still open at the period's end" if e is None else describe_seconds(el)
+                where_ = f"{file}:{line}"
+                lines.setdefault(eid, []).append(Line(
+                    item.id, f"{item.id}: {r or where_} ({labels[c]}) received "
+                             f"{ctx.timestamp(s)}, took {took} > limit {limits[c].text}: breach",
+                    ref=where_))
+        return self._measures(ctx, item, p, counts, lines)
+
+    def _case_text(self, case):
+        return ", ".join(f"{k}={'/'.join(map(str, v)) if isinstance(v, list) else v}"
+                         for k, v in case.when.items()) or "all"
+
+    def _measures(self, ctx, item, p, counts, lines):
+        out = {}
+        for eid in ctx.employees:
+            per = counts.get(eid, {})
+            total = sum(n for n, _ in per.values())
+            breaches = sum(b for _, b in per.values())
+            data = {"rows": total, "breaches": breaches}
+            if not ctx.ledger:
+                out[eid] = Measure(breaches, (), data)
+                continue
+            summary = "; ".join(
+                f"{p.cases[c].label or self._case_text(p.cases[c])}: {b}/{n} over "
+                f"{p.cases[c].limit}" for c, (n, b) in sorted(per.items()))
+            head = Line(item.id, f"{item.id}: {breaches} breach(es) in {total} row(s)"
+                                 f"{' — ' + summary if summary else ''}")
+            out[eid] = Measure(breaches, (head, *lines.get(eid, ())), data)
+        return out
+
+    def _by_rows(self, ctx, item, p, limits, t, where, params, case_expr, case_params, ref):
+        rows = ctx.query(f"SELECT employee_id, _line, {ref}, [{p.start}], [{p.end}], {case_expr} "
+                         f"FROM {t} WHERE {where} ORDER BY employee_id, [{p.start}]",
+                         case_params + params)
+        self._uncovered(ctx, item, p, sorted(r[1] for r in rows if r[5] == -1))
+        counts: dict[str, dict] = {}
+        lines: dict[str, list] = {}
+        period_end = datetime.combine(ctx.period.end, datetime.min.time())
+        for eid, line, r, s, e, c in rows:
+            if eid not in ctx.employees:
+                continue
+            lim = limits[c]
+            start = _dt(s)
+            end = _dt(e) if e is not None else None
+            if end is None and p.open_end == "ignore":
+                continue
+            breach, how = _breached(ctx, lim, start, end, period_end, p.open_end)
+            n, b = counts.setdefault(eid, {}).get(c, (0, 0))
+            counts[eid][c] = (n + 1, b + int(breach))
+            if breach and ctx.ledger:
+                label = p.cases[c].label or self._case_text(p.cases[c])
+                lines.setdefault(eid, []).append(Line(
+                    item.id, f"{item.id}: {r or ctx.ref(p.source, line)} ({label}) received "
+                             f"{ctx.timestamp(s)}, {how}: breach", ref=ctx.ref(p.source, line)))
+        return self._measures(ctx, item, p, counts, lines)
+
+
+def _dt(seconds) -> datetime:
+    return datetime(1970, 1, 1) + timedelta(seconds=int(seconds))
+
+
+def _breached(ctx, lim, start: datetime, end: datetime | None, period_end, open_end):
+    if lim.unit == "wd":
+        deadline = ctx.calendar.add_working_days(start.date(), int(lim.amount))
+        due = f"due by the end of {deadline} ({lim.text})"
+    elif lim.unit == "cd":
+        deadline = start.date() + timedelta(days=int(lim.amount))
+        due = f"due by the end of {deadline} ({lim.text})"
+    else:
+        limit_end = start + timedelta(seconds=lim.seconds)
+        if end is None:
+            late = open_end == "breach" or limit_end < period_end
+            return late, f"still open at the period's end, limit {lim.text}"
+        el = int((end - start).total_seconds())
+        return el > lim.seconds, f"took {describe_seconds(el)} > limit {lim.text}"
+    if end is None:
+        # the deadline is the end of its date: passed by the period's end if before that day
+        late = open_end == "breach" or deadline < period_end.date()
+        return late, f"still open at the period's end, {due}"
+    return end.date() > deadline, f"done {end.date()}, {due}"
+
+
+@hookimpl
+def register_metric_types(register):
+    for cls in (LimitBreaches,):
+        register(cls())
