@@ -213,7 +213,7 @@ def evaluate(config, period, db, fmt_, no_ledger, label, allow_empty):
         do_ingest(store, rs, progress=update)
     with progress("evaluating", "employees") as update:
         ev = run_eval(store, rs, p, ledger=not no_ledger, allow_empty=allow_empty,
-                      progress=update, ingest_first=False)
+                      progress=update, ingest_first=False, checked=True)
         record(store, ev, ledger=not no_ledger, label=label)
     _print_evaluation(ev, fmt_, ledger=not no_ledger)
     idle = [er for er in ev.results if er.notes]
