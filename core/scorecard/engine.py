@@ -142,7 +142,8 @@ def load_employees(store, rs):
     out = {}
     for row in rows:
         rec = dict(zip(["_line", *cols], row, strict=True))
-        rec.setdefault("site", rs.meta.site)
+        if not rec.get("site"):
+            rec["site"] = rs.meta.site  # a blank site is the rule set's site
         rec.setdefault("level", None)
         out[rec["employee_id"]] = rec
     return out

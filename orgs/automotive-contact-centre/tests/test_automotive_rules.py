@@ -276,3 +276,18 @@ def test_init_then_evaluate_sample_month_via_cli(tmp_path):
                                  "-p", BUNDLE.sample_period, "--format", "csv"])
     assert r.exit_code == 0, r.output
     assert len(r.stdout.splitlines()) == 61
+
+
+def test_blank_site_and_role_are_the_rule_sets(tmp_path):
+    emp = EMPLOYEES.replace("A1,王芳,main,agent,junior", "A1,王芳,,,junior")
+    ev = evaluate_files(tmp_path, bundle_ruleset_text(BUNDLE), files(employees=emp), "2026-10")
+    a1 = ev.result("A1")
+    assert a1.employee["site"] == "main" and a1.employee["role"] is None
+    assert str(a1.score) == "91.00"  # the same scorecard and result as with role "agent"
+
+
+def test_blank_level_cannot_be_paid(tmp_path):
+    emp = EMPLOYEES.replace("A1,王芳,main,agent,junior", "A1,王芳,main,agent,")
+    with pytest.raises(DataError) as e:
+        evaluate_files(tmp_path, bundle_ruleset_text(BUNDLE), files(employees=emp), "2026-10")
+    assert "employees.csv:2:level: blank, but this column is required" in e.value.message
