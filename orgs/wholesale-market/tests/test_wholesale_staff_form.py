@@ -7,7 +7,7 @@ pay = Q(role) × coefficient. Expected values are computed by hand in the commen
 from decimal import Decimal
 
 import pytest
-from wholesale_helpers import evaluate, marks
+from wholesale_helpers import evaluate, marks, ruleset
 
 from scorecard.errors import DataError
 
@@ -140,11 +140,22 @@ def test_cs_staff_use_the_same_form_with_their_own_q(ev):
     assert er.payout == Decimal("1500.00")  # Q cs_staff 1500 × 1.0 (grade B)
 
 
-def test_a_mark_of_three_is_not_on_the_rubric(tmp_path):
+def test_a_mark_of_three_is_accepted_as_data_md_defines_value(tmp_path):
+    # DATA.md: rubric values 1–10. Self gives skill 3: self total 0.12 × 400 + 3 + 8 + 8 + 8 = 75,
+    # superior and panel 80 → mark (75 + 80 + 80) / 3 = 78.333… → 78.33 (half up)
+    ev = evaluate(tmp_path, "F1,王芳,floor-3,floor_manager,\n",
+                  assessments=marks("F1", "2026-10", skill=(3, 8, 8)))
+    assert str(ev.result("F1").score) == "78.33"
+
+
+def test_a_site_can_refuse_the_rubric_gap_at_three(tmp_path):
+    # the form's five levels leave 3 without a level; a site lists the marks it accepts
+    text = ruleset(**{'item_value = "skill"\n':
+                      'item_value = "skill"\nallowed = [1, 2, 4, 5, 6, 7, 8, 9, 10]\n'})
     # lines 2–16 hold the KPI marks, so F1's self mark for skill is line 17
     bad = marks("F1", "2026-10", skill=(3, 8, 8))
     with pytest.raises(DataError) as e:
-        evaluate(tmp_path, "F1,王芳,floor-3,floor_manager,\n", assessments=bad)
+        evaluate(tmp_path, "F1,王芳,floor-3,floor_manager,\n", ruleset=text, assessments=bad)
     assert "assessments.csv:17:value" in e.value.message
     assert "3 is not a mark the rubric of skill allows" in e.value.message
 
