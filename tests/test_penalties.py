@@ -264,6 +264,16 @@ def test_escalating_points_in_the_file_must_agree(tmp_path):
            "says 10; leave it blank or correct it" in e.value.message
 
 
+def test_escalating_on_mismatch_rule_applies_the_rules_points_and_says_so(tmp_path):
+    # the file says 10 for E1's 2nd media case of 2026; the rule's 50 applies, the ledger shows 10
+    rows = INCIDENTS.replace("E1,2026-10-10,media,", "E1,2026-10-10,media,10")
+    ev = run(tmp_path, MEDIA_SRC, _media('on_mismatch = "rule"'),
+             {"kpi.csv": KPI, "incidents.csv": rows})
+    assert ev.result("E1").adjustment("media").points == -50
+    assert "is occurrence 2 in 2026: −50 (the file says 10; the rule's points apply)" in \
+        ev.result("E1").text()
+
+
 def test_event_count_zero_is_no_event_and_negative_is_an_error(tmp_path):
     disc = "employee_id,day,kind,count\nE1,2026-10-01,verbal,0\nE1,2026-10-02,written,\n"
     ev = run(tmp_path, DISC_SRC, BASE_ITEM + EVENT_PEN, {"kpi.csv": KPI, "discipline.csv": disc})
@@ -280,3 +290,4 @@ def test_escalating_without_a_points_column(tmp_path):
     rows = "employee_id,day,kind\nE1,2026-10-10,media\nE1,2026-10-11,media\n"
     ev = run(tmp_path, src, _media('points_column = ""'), {"kpi.csv": KPI, "incidents.csv": rows})
     assert ev.result("E1").adjustment("media").points == -60  # 1st −10, 2nd −50
+

@@ -233,6 +233,9 @@ class EscalatingParams:
     points_column: str | None = "points"  # given points must agree with the rule ("": none)
     window: str = "calendar_year"
     after_last: str = "repeat_last"  # occurrences beyond the list: "repeat_last" or "error"
+    # points in the file that disagree with the rule: "error", or "rule" (the rule's points
+    # apply and the ledger shows what the file said)
+    on_mismatch: str = "error"
 
 
 class Escalating(PenaltyType):
@@ -251,6 +254,8 @@ class Escalating(PenaltyType):
             raise SchemaError(f"{pen.path}.window", "only calendar_year is supported")
         if p.after_last not in ("repeat_last", "error"):
             raise SchemaError(f"{pen.path}.after_last", "one of repeat_last, error")
+        if p.on_mismatch not in ("error", "rule"):
+            raise SchemaError(f"{pen.path}.on_mismatch", "one of error, rule")
         if rs.columns[p.source][p.date_column].type not in ("date", "timestamp"):
             raise SchemaError(f"{pen.path}.date_column", f"{p.date_column!r} must be a date or "
                                                          f"timestamp column")
@@ -284,16 +289,19 @@ class Escalating(PenaltyType):
                                       f"or set after_last = \"repeat_last\""))
                 continue
             pts = p.points[min(n, len(p.points)) - 1]
+            note = ""
             if given is not None and to_fraction(given) not in (pts, -pts):
-                problems.append((f"{ref}:{p.points_column}", f"{p.kind} occurrence {n} in "
-                                 f"{start.year} costs {fmt(pts)} by the rule, the file says "
-                                 f"{fmt(to_fraction(given))}; leave it blank or correct it"))
-                continue
+                if p.on_mismatch == "error":
+                    problems.append((f"{ref}:{p.points_column}", f"{p.kind} occurrence {n} in "
+                                     f"{start.year} costs {fmt(pts)} by the rule, the file says "
+                                     f"{fmt(to_fraction(given))}; leave it blank or correct it"))
+                    continue
+                note = f" (the file says {fmt(to_fraction(given))}; the rule's points apply)"
             when_text = ctx.timestamp(when) if col_type == "timestamp" else when
             a = out.setdefault(eid, [Fraction(0), []])
             a[0] -= pts
             a[1].append(Line(pen.id, f"{pen.id}: {p.kind} on {when_text} ({ref}) is occurrence "
-                                     f"{n} in {start.year}: −{fmt(pts)}", -pts, ref))
+                                     f"{n} in {start.year}: −{fmt(pts)}{note}", -pts, ref))
         if problems:
             raise DataError(problems)
         return {eid: Adjustment(points=out[eid][0], lines=tuple(out[eid][1])) if eid in out

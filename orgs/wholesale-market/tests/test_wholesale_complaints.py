@@ -149,9 +149,21 @@ def test_penalty_outside_its_range_is_rejected(tmp_path, row, where, why):
     assert where in e.value.message and why in e.value.message
 
 
-def test_media_exposure_points_must_agree_with_the_rule(tmp_path):
+def test_media_exposure_points_come_from_the_rule(tmp_path):
+    # DATA.md: the points of a media exposure come from the rule; the file's 10 on the second
+    # exposure of the year is shown, and −50 applies: 80 − 50 = 30
+    rows = "F3,2026-08-15,media_exposure,10,\nF3,2026-10-12,media_exposure,10,\n"
+    ev = evaluate(tmp_path, EMPLOYEES, assessments=MARKS, penalties=rows)
+    f3 = ev.result("F3")
+    assert f3.adjustment("media_exposure").points == -50
+    assert f3.score == Decimal("30.00")
+    assert "is occurrence 2 in 2026: −50 (the file says 10; the rule's points apply)" in f3.text()
+
+
+def test_media_exposure_points_can_be_required_to_agree(tmp_path):
+    text = ruleset(**{'on_mismatch = "rule"': 'on_mismatch = "error"'})
     rows = "F3,2026-08-15,media_exposure,10,\nF3,2026-10-12,media_exposure,10,\n"
     with pytest.raises(DataError) as e:
-        evaluate(tmp_path, EMPLOYEES, assessments=MARKS, penalties=rows)
+        evaluate(tmp_path, EMPLOYEES, ruleset=text, assessments=MARKS, penalties=rows)
     assert "penalties.csv:3:points" in e.value.message
     assert "costs 50 by the rule" in e.value.message
