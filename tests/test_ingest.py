@@ -209,3 +209,43 @@ def test_one_bad_cell_in_a_clean_batch(tmp_path, cells, reason):
     with pytest.raises(DataError) as e:
         ingest(store, rs)
     assert reason in e.value.message
+
+
+def test_an_optional_source_without_its_file_is_empty_and_a_required_one_is_an_error(tmp_path):
+    from scorecard.engine import evaluate
+    from scorecard.errors import ScorecardError
+    from scorecard.periods import Period
+    from scorecard.ruleset import load_ruleset
+    from scorecard.store import Store
+    from scorecard.testing import evaluate_files, write_files
+
+    toml = """
+[ruleset]
+org = "t"
+[sources.employees]
+path = "employees.csv"
+columns = { employee_id = "str", name = "str", role = "str" }
+[sources.extra]
+path = "extra.csv"
+period_by = "day"
+optional = true
+columns = { employee_id = "str", day = "date", n = "int" }
+[scorecards.s]
+[[scorecards.s.items]]
+id = "n"
+type = "count"
+source = "extra"
+max = 10
+"""
+    emp = {"employees.csv": "employee_id,name,role\nE1,甲,x\n"}
+    write_files(tmp_path, {"scorecard.toml": toml, **emp})
+    # no row of any source falls in the period, hence allow_empty
+    ev = evaluate(Store(tmp_path / "s.db"), load_ruleset(tmp_path / "scorecard.toml"),
+                  Period.parse("2026-10"), allow_empty=True)
+    assert ev.result("E1").item("n").measure.value == 0  # no file: no rows, counted as 0
+    required = toml.replace("optional = true\n", "")
+    (tmp_path / "r").mkdir()
+    with pytest.raises(ScorecardError) as e:
+        evaluate_files(tmp_path / "r", required, emp, "2026-10")
+    assert "sources.extra.path: file" in e.value.message and "extra.csv not found" in \
+        e.value.message

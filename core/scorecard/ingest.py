@@ -20,6 +20,9 @@ def source_fingerprint(rs, name) -> str:
     h.update(repr((spec, sorted(cols.items()))).encode())
     path = input_path(rs, name)
     if path is not None:
+        if not path.exists() and spec.optional:
+            h.update(b"absent")  # an optional source without its file: an empty table
+            return h.hexdigest()
         if not path.exists():
             raise ScorecardError(
                 f"{rs.path}: sources.{name}.path: file {path} not found; put the export there "
@@ -111,6 +114,11 @@ def _fast_batch(pending, width, positions, converters, bulk, required, defaults,
 def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=None):
     spec, cols = rs.sources[name], rs.columns[name]
     reader = get_registry().get("source", spec.type, where=f"sources.{name}.type: ")
+    path = input_path(rs, name)
+    if spec.optional and path is not None and not path.exists():
+        # declared optional (an extension of the data contract): no file, no rows
+        _create_table(conn, source_table(rs.dataset, name), cols, spec)
+        return f"{path.name} (absent, optional)", 0
     raw = reader.read(spec, rs.base_dir)
     file = raw.file
     header = [(h or "").strip().lstrip("\ufeff") for h in raw.header]

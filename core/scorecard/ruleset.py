@@ -68,6 +68,7 @@ class SourceSpec:
     period_by: str | None = None  # column deciding which period a row belongs to
     key: str | None = None  # column whose values must be unique
     history: bool = False  # metrics read rows outside the period (earlier/later periods)
+    optional: bool = False  # a missing file is an empty source (for extensions of DATA.md)
     description: str = ""
     columns: dict[str, Any] = attrs.Factory(dict)
 

@@ -56,3 +56,27 @@ def test_check_finds_nothing_wrong_in_the_shipped_rule_set(tmp_path):
     assert r.exit_code == 0, r.output
     findings = json.loads(r.stdout)
     assert [f for f in findings if f["severity"] in ("error", "warning")] == []
+
+
+def test_only_the_data_md_files_evaluate(tmp_path):
+    # A site writes its own DATA.md exports into a fresh directory: department_kpis.csv (an
+    # extension) is absent, which the optional source reads as empty; nothing else changes.
+    run = CliRunner()
+    target = tmp_path / "wm"
+    assert run.invoke(cli, ["init", "--org", "wholesale-market", str(target)]).exit_code == 0
+    (target / "data" / "department_kpis.csv").unlink()
+    r = run.invoke(cli, ["ingest", "-c", str(target / "scorecard.toml")])
+    assert r.exit_code == 0, r.output
+    assert "department_kpis: ingested (0 rows)" in r.stdout
+    r = run.invoke(cli, ["evaluate", "-c", str(target / "scorecard.toml"), "-p", "2026-10",
+                         "--format", "json"])
+    assert r.exit_code == 0, r.output
+    got = {x["employee_id"]: x for x in json.loads(r.stdout)["results"]}
+    assert got["K01"]["status"] == "inactive"  # the call-centre manager has no figures
+    assert got["F03"]["score"] is not None
+
+
+def test_the_sample_extension_file_names_no_employee():
+    # a site replacing the DATA.md files keeps this file: it must not name sample employees
+    lines = (BUNDLE.data_dir / "department_kpis.csv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and lines[0].startswith("employee_id,period,")
