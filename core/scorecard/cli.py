@@ -419,6 +419,8 @@ def _add_plugin_commands():
         return
     from . import plugins
 
+    # one implementation at a time (not pm.hook.register_commands) so a failure names its
+    # plugin; reversed: pluggy's own call order, newest registered first
     for impl in reversed(pm.hook.register_commands.get_hookimpls()):
         try:
             impl.function(cli=cli)

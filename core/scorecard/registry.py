@@ -65,7 +65,9 @@ def get_registry(refresh: bool = False) -> Registry:
     reg = Registry()
     for hook_name, kind in KINDS.items():
         caller = getattr(pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):  # registration order
+        # get_hookimpls() lists the oldest registration first; reversed, this is the order
+        # pluggy calls hooks in (newest plugin first: installed plugins before built-ins)
+        for impl in reversed(caller.get_hookimpls()):
             plugin_name = impl.plugin_name
 
             def register(obj, _kind=kind, _plugin=plugin_name):
