@@ -1,5 +1,6 @@
 """Helpers shared by the built-in plugins (not a plugin itself)."""
 
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -61,6 +62,21 @@ def parse_limit(text, path) -> Limit:
     if parts[1] in DAY_UNITS and amount.denominator != 1:
         raise SchemaError(path, f"{text!r}: day limits are whole days")
     return Limit(amount, parts[1], text)
+
+
+def epoch_datetime(seconds) -> datetime:
+    """A stored timestamp (epoch seconds of naive local time) as a naive datetime."""
+    return datetime(1970, 1, 1) + timedelta(seconds=int(seconds))
+
+
+def day_deadline(calendar, lim: Limit, day: date) -> tuple[date, str]:
+    """The last date a day limit (``wd`` or ``cd``) started on ``day`` is met by, and how the
+    ledger says it: ``wd`` counts working days of the site's calendar after ``day``."""
+    if lim.unit == "wd":
+        deadline = calendar.add_working_days(day, int(lim.amount))
+    else:
+        deadline = day + timedelta(days=int(lim.amount))
+    return deadline, f"due by the end of {deadline} ({lim.text})"
 
 
 def describe_seconds(sec: int) -> str:

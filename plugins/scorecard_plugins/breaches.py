@@ -13,7 +13,7 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Measure, MetricType
 
-from ._common import check_match, describe_seconds, parse_limit
+from ._common import check_match, day_deadline, describe_seconds, epoch_datetime, parse_limit
 
 
 # -- limit breaches ----------------------------------------------------------------------------
@@ -188,8 +188,8 @@ class LimitBreaches(MetricType):
             if eid not in ctx.employees:
                 continue
             lim = limits[c]
-            start = _dt(s)
-            end = _dt(e) if e is not None else None
+            start = epoch_datetime(s)
+            end = epoch_datetime(e) if e is not None else None
             if end is None and p.open_end == "ignore":
                 continue
             breach, how = _breached(ctx, lim, start, end, period_end, p.open_end)
@@ -203,17 +203,9 @@ class LimitBreaches(MetricType):
         return self._measures(ctx, item, p, counts, lines)
 
 
-def _dt(seconds) -> datetime:
-    return datetime(1970, 1, 1) + timedelta(seconds=int(seconds))
-
-
 def _breached(ctx, lim, start: datetime, end: datetime | None, period_end, open_end):
-    if lim.unit == "wd":
-        deadline = ctx.calendar.add_working_days(start.date(), int(lim.amount))
-        due = f"due by the end of {deadline} ({lim.text})"
-    elif lim.unit == "cd":
-        deadline = start.date() + timedelta(days=int(lim.amount))
-        due = f"due by the end of {deadline} ({lim.text})"
+    if lim.unit in ("wd", "cd"):
+        deadline, due = day_deadline(ctx.calendar, lim, start.date())
     else:
         limit_end = start + timedelta(seconds=lim.seconds)
         if end is None:

@@ -20,7 +20,7 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Measure, MetricType
 
-from ._common import check_match, parse_limit
+from ._common import check_match, day_deadline, epoch_datetime, parse_limit
 
 
 @attrs.frozen
@@ -102,7 +102,7 @@ class Timeliness(MetricType):
                     lines.setdefault(eid, []).append(Line(
                         item.id, f"{item.id}: {name} marked invalid: ignored", ref=at))
                 continue
-            t0 = _dt(start)
+            t0 = epoch_datetime(start)
             misses, waiting = [], []
             for step, lim, end in zip(p.steps, limits, ends_, strict=True):
                 label = step.label or step.end
@@ -113,7 +113,7 @@ class Timeliness(MetricType):
                     else:
                         misses.append(f"{label} missing, {due}")
                     continue
-                t1 = _dt(end)
+                t1 = epoch_datetime(end)
                 if t1 < t0:
                     problems.append((f"{at}:{step.end}", f"{step.end} {t1} is before "
                                                          f"{p.start} {t0}; fix the row"))
@@ -162,10 +162,6 @@ class Timeliness(MetricType):
         return out
 
 
-def _dt(seconds) -> datetime:
-    return datetime(1970, 1, 1) + timedelta(seconds=int(seconds))
-
-
 def _duration(sec: int) -> str:
     """``24 h 1 min``: exact, unlike a decimal number of hours."""
     h, rest = divmod(sec, 3600)
@@ -176,14 +172,9 @@ def _duration(sec: int) -> str:
 
 def _deadline(ctx, lim, t0: datetime):
     """The last moment that meets the limit, and how to say it."""
-    if lim.unit == "wd":
-        day = ctx.calendar.add_working_days(t0.date(), int(lim.amount))
-        return (datetime.combine(day, datetime.max.time()),
-                f"due by the end of {day} ({lim.text})")
-    if lim.unit == "cd":
-        day = t0.date() + timedelta(days=int(lim.amount))
-        return (datetime.combine(day, datetime.max.time()),
-                f"due by the end of {day} ({lim.text})")
+    if lim.unit in ("wd", "cd"):
+        day, due = day_deadline(ctx.calendar, lim, t0.date())
+        return datetime.combine(day, datetime.max.time()), due
     return t0 + timedelta(seconds=lim.seconds), f"limit {lim.text}"
 
 
