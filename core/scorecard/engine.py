@@ -497,7 +497,7 @@ def record(store: Store, ev: Evaluation, ledger=True, label=None) -> Evaluation:
     results, items, lines = result_rows(run_id, ev, ledger)
     rh = result_hash(results, items)
     dfp = data_fingerprint(ev.fingerprints)
-    prev = store.find_same_run(rs.hash, dfp, ev.period.key, rh)
+    prev = store.find_same_run(rs.hash, dfp, ev.period.key)
     if prev is not None:
         if prev[1] == rh:
             ev.same_as = prev[0]

@@ -58,7 +58,7 @@ class Period:
             raise ScorecardError(
                 f"--period {text}: the rule set evaluates by {expected_kind} "
                 f"(ruleset.period = {expected_kind!r}); give a {expected_kind} such as "
-                f"{_example(expected_kind, p)}"
+                f"{_key_for(expected_kind, p.start)}"
             )
         return p
 
@@ -103,12 +103,3 @@ def _key_for(kind: str, start: date) -> str:
     if kind == "quarter":
         return f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}"
     return f"{start.year:04d}"
-
-
-def _example(kind: str, p: Period) -> str:
-    return _key_for(kind, p.start)
-
-
-def normalise_period_text(text: str) -> str:
-    """Canonical key of a period cell (``2026-1`` is not accepted: periods are zero-padded)."""
-    return Period.parse(text).key

@@ -125,10 +125,6 @@ def convert(t, value, path: str):
     raise SchemaError(path, f"unsupported parameter type {t!r}")  # pragma: no cover
 
 
-def field_names(cls) -> list[str]:
-    return [f.alias or f.name for f in attrs.fields(cls)]
-
-
 def build(cls, data: dict, path: str = "", extra_known=()):
     """Build attrs ``cls`` from a TOML table, rejecting unknown keys and wrong types."""
     attrs.resolve_types(cls)

@@ -2,7 +2,6 @@
 item points and explanation lines."""
 
 import contextlib
-import json
 from datetime import datetime
 from pathlib import Path
 
@@ -90,12 +89,14 @@ class Store:
         (n,) = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM runs").fetchone()
         return n
 
-    def find_same_run(self, ruleset_hash, data_fingerprint, period, result_hash):
-        row = self.conn.execute(
+    def find_same_run(self, ruleset_hash, data_fingerprint, period):
+        """``(id, result_hash)`` of the latest run of the same rule set, data and period, or
+        None; the caller compares the result hashes (same results, or a nondeterministic
+        plugin)."""
+        return self.conn.execute(
             "SELECT id, result_hash FROM runs WHERE ruleset_hash = ? AND data_fingerprint = ? "
             "AND period = ? ORDER BY id DESC LIMIT 1",
             (ruleset_hash, data_fingerprint, period)).fetchone()
-        return row
 
     def run(self, run_id):
         rows = list(self.db.query("SELECT * FROM runs WHERE id = ?", [run_id]))
@@ -158,7 +159,3 @@ class Store:
 
 def now_text() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str)
