@@ -554,6 +554,15 @@ def test_conditions_missing_row(tmp_path):
     assert ev.result("E2").item("req").measure.value == 2
 
 
+def test_conditions_second_row_names_both_lines(tmp_path):
+    # one review row per employee and period: E1's second row (line 3) is refused, naming line 2
+    rows = "employee_id,period,all_done,hours\nE1,2026-10,1,12\nE1,2026-10,0,3\nE2,2026-10,1,10\n"
+    with pytest.raises(DataError) as e:
+        run(tmp_path, COND_SRC, _conditions(), {"review.csv": rows})
+    assert "review.csv:3: a second row for E1 in 2026-10 (first at review.csv:2); keep one" \
+        in e.value.message
+
+
 def test_mixed_units_use_the_same_clock_rules(tmp_path):
     # a working-day case makes every row go through the row-by-row path: the clock cases must
     # give the same answers there as in SQL (c1 exactly 20 s met, c2 21 s breach)

@@ -6,6 +6,7 @@ from typing import Any
 
 import attrs
 
+from scorecard.errors import DataError
 from scorecard.numbers import fmt, to_fraction
 from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
@@ -87,6 +88,23 @@ def describe_seconds(sec: int) -> str:
     return f"{fmt(Fraction(sec, 3600))} h"
 
 
+def single_rows(ctx, source, rows, what):
+    """The ``(employee_id, ref, values)`` of ``(employee_id, _line, *values)`` rows (in _line
+    order) of a table holding one row per employee and period, in-scope employees only; a second
+    row for an employee is an error naming both lines. A generator: the caller checks each row's
+    values before the next row is read, so the first bad line is the one reported."""
+    first = {}
+    for eid, line, *values in rows:
+        if eid not in ctx.employees:
+            continue
+        ref = ctx.ref(source, line)
+        if eid in first:
+            raise DataError([(ref, f"a second {what} for {eid} in {ctx.period} (first at "
+                                   f"{first[eid]}); keep one")])
+        first[eid] = ref
+        yield eid, ref, values
+
+
 def base_marks(ctx, item, spec) -> dict:
     """``{employee_id: (mark, ref)}`` of discretionary base marks recorded for this item and
     period in ``spec.base_source`` (columns employee_id, period, item, mark by default)."""
@@ -94,22 +112,12 @@ def base_marks(ctx, item, spec) -> dict:
         return {}
     src = spec.base_source
     where, params = ctx.where(src, {spec.base_item_column: item.id})
-    rows = ctx.query(f"SELECT employee_id, [{spec.base_value_column}], _line FROM "
+    rows = ctx.query(f"SELECT employee_id, _line, [{spec.base_value_column}] FROM "
                      f"{ctx.table(src)} WHERE {where} ORDER BY _line", params)
     out = {}
-    for eid, mark, line in rows:
-        if eid not in ctx.employees:
-            continue
-        ref = ctx.ref(src, line)
-        if eid in out:
-            from scorecard.errors import DataError
-
-            raise DataError([(ref, f"a second {item.id} mark for {eid} in {ctx.period} (first at "
-                                   f"{out[eid][1]}); keep one")])
+    for eid, ref, (mark,) in single_rows(ctx, src, rows, f"{item.id} mark"):
         m = to_fraction(mark)
         if m < 0 or (item.max is not None and m > item.max):
-            from scorecard.errors import DataError
-
             raise DataError([(ref, f"mark {fmt(m)} for {item.id} is outside 0..{fmt(item.max)}")])
         out[eid] = (m, ref)
     return out

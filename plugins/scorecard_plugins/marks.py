@@ -15,7 +15,7 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Measure, MetricType
 
-from ._common import check_match
+from ._common import check_match, single_rows
 
 
 # -- recorded values ---------------------------------------------------------------------------
@@ -221,14 +221,9 @@ class Conditions(MetricType):
         where, params = ctx.where(p.source, p.match)
         cols = [c.column for c in p.conditions]
         spec = ctx.ruleset.columns[p.source]
-        rows = {}
-        for r in ctx.query(f"SELECT employee_id, _line, {', '.join(f'[{c}]' for c in cols)} "
-                           f"FROM {ctx.table(p.source)} WHERE {where} ORDER BY _line", params):
-            if r[0] in ctx.employees:
-                if r[0] in rows:
-                    raise DataError([(ctx.ref(p.source, r[1]), f"a second row for {r[0]} in "
-                                                              f"{ctx.period}")])
-                rows[r[0]] = r
+        got = ctx.query(f"SELECT employee_id, _line, {', '.join(f'[{c}]' for c in cols)} "
+                        f"FROM {ctx.table(p.source)} WHERE {where} ORDER BY _line", params)
+        rows = {eid: (ref, vals) for eid, ref, vals in single_rows(ctx, p.source, got, "row")}
         out = {}
         for eid in ctx.employees:
             if eid not in rows:
@@ -243,7 +238,7 @@ class Conditions(MetricType):
                 out[eid] = Measure(Fraction(n), (Line(item.id, f"{item.id}: nothing recorded: "
                                                                f"all {n} unmet"),))
                 continue
-            _, line, *vals = rows[eid]
+            ref, vals = rows[eid]
             unmet = []
             for c, v in zip(p.conditions, vals, strict=True):
                 want = c.value
@@ -258,8 +253,7 @@ class Conditions(MetricType):
             text = f"{item.id}: {len(unmet)} of {len(p.conditions)} requirement(s) unmet"
             if unmet:
                 text += ": " + "; ".join(unmet)
-            out[eid] = Measure(Fraction(len(unmet)), (Line(item.id, text,
-                                                           ref=ctx.ref(p.source, line)),))
+            out[eid] = Measure(Fraction(len(unmet)), (Line(item.id, text, ref=ref),))
         return out
 
 

@@ -16,6 +16,8 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Adjustment, Line, PenaltyType
 
+from ._common import single_rows
+
 
 @attrs.frozen
 class EventParams:
@@ -93,17 +95,10 @@ class ColumnWeights(PenaltyType):
         p = pen.params
         where, params = ctx.where(p.source, p.match)
         cols = list(p.weights)
-        seen, out = {}, {}
-        for eid, line, *vals in ctx.query(
-                f"SELECT employee_id, _line, {', '.join(f'[{c}]' for c in cols)} FROM "
-                f"{ctx.table(p.source)} WHERE {where} ORDER BY _line", params):
-            if eid not in ctx.employees:
-                continue
-            ref = ctx.ref(p.source, line)
-            if eid in seen:
-                raise DataError([(ref, f"a second row for {eid} in {ctx.period} (first at "
-                                       f"{seen[eid]})")])
-            seen[eid] = ref
+        out = {}
+        rows = ctx.query(f"SELECT employee_id, _line, {', '.join(f'[{c}]' for c in cols)} FROM "
+                         f"{ctx.table(p.source)} WHERE {where} ORDER BY _line", params)
+        for eid, ref, vals in single_rows(ctx, p.source, rows, "row"):
             pts, parts = Fraction(0), []
             for c, v in zip(cols, vals, strict=True):
                 f = to_fraction(v or 0)
