@@ -31,6 +31,13 @@ class Kpi:
     label_zh: str
     definition: str
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The source columns the KPI reads (a row counts only when it reports all of them)."""
+        if self.denominator is None:
+            return (self.numerator,)
+        return (self.numerator, self.denominator)
+
 
 def _ratio(num, den, unit, label, zh, definition, scale=100):
     return Kpi("ratio", num, den, Fraction(scale), unit, label, zh, definition)
@@ -129,31 +136,28 @@ class WholesaleKpi(MetricType):
                               f"{did_you_mean(p.kpi, CATALOGUE)} (catalogue: "
                               f"{', '.join(CATALOGUE)})")
         k = CATALOGUE[p.kpi]
-        require_source(rs, p.source, f"{item.path}.source",
-                       ["employee_id", k.numerator, k.denominator, *p.match])
+        require_source(rs, p.source, f"{item.path}.source", ["employee_id", *k.columns, *p.match])
 
     def sources(self, item):
-        k = CATALOGUE[item.params.kpi]
-        return {item.params.source: {c for c in (k.numerator, k.denominator) if c}}
+        return {item.params.source: set(CATALOGUE[item.params.kpi].columns)}
 
     def compute(self, ctx, item):
         p = item.params
         k = CATALOGUE[p.kpi]
         where, params = ctx.where(p.source, p.match)
-        cols = [k.numerator] + ([k.denominator] if k.denominator else [])
         # a row counts only when it reports every column the KPI needs (blank = not reported)
-        present = " AND ".join(f"[{c}] IS NOT NULL" for c in cols)
+        present = " AND ".join(f"[{c}] IS NOT NULL" for c in k.columns)
+        # per employee: Σ numerator, Σ denominator (or the row count when there is none), refs
         sums: dict[str, list] = {}
         for eid, line, *vals in ctx.query(
-                f"SELECT employee_id, _line, {', '.join(f'[{c}]' for c in cols)} FROM "
+                f"SELECT employee_id, _line, {', '.join(f'[{c}]' for c in k.columns)} FROM "
                 f"{ctx.table(p.source)} WHERE {where} AND {present} ORDER BY _line", params):
             if eid not in ctx.employees:
                 continue
-            a = sums.setdefault(eid, [Fraction(0), Fraction(0), 0, []])
+            a = sums.setdefault(eid, [Fraction(0), Fraction(0), []])
             a[0] += to_fraction(vals[0])
             a[1] += to_fraction(vals[1]) if k.denominator else 1
-            a[2] += 1
-            a[3].append(ctx.ref(p.source, line))
+            a[2].append(ctx.ref(p.source, line))
         out = {}
         head = f"{item.id}: {k.label_zh} = {k.definition}"
         for eid in ctx.employees:
@@ -164,7 +168,7 @@ class WholesaleKpi(MetricType):
                     f"{item.id}: {why}: no data" if v is None else
                     f"{item.id}: {why}: {fmt(v)} by rule"))))
                 continue
-            num, den, n, refs = sums[eid]
+            num, den, refs = sums[eid]
             if k.kind == "ratio":
                 v = num / den * k.scale
                 calc = f"{fmt(num)} / {fmt(den)}" + ("" if k.scale == 1 else
@@ -173,8 +177,8 @@ class WholesaleKpi(MetricType):
                 v = num
                 calc = f"Σ {k.numerator}"
             else:
-                v = num / n
-                calc = f"{fmt(num)} / {n} row(s)"
+                v = num / den
+                calc = f"{fmt(num)} / {fmt(den)} row(s)"
             out[eid] = Measure(v, (Line(item.id, head), Line(
                 item.id, f"{item.id}: {calc} = {fmt(v)} {k.unit} ({', '.join(refs[:3])})",
                 ref=refs[0])), {"kpi": p.kpi})
