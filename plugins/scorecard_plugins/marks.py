@@ -18,6 +18,18 @@ from scorecard.types import Line, Measure, MetricType
 from ._common import check_match, single_rows
 
 
+def _check_recorded(p, f, at, name, noun):
+    """A recorded value or mark ``f`` lies within ``p.min..p.value_max`` and, when the rubric
+    lists them, is one of ``p.allowed``; ``at`` is the cell's ``file:line:column``."""
+    hi = p.value_max if p.value_max is not None else p.max
+    if (p.min is not None and f < p.min) or (hi is not None and f > hi):
+        raise DataError([(at, f"{fmt(f)} is outside {fmt(p.min)}..{fmt(hi)} for {name}; correct "
+                              f"the {noun} (or the item's min/value_max)")])
+    if p.allowed and f not in p.allowed:
+        raise DataError([(at, f"{fmt(f)} is not a {noun} the rubric of {name} allows (allowed: "
+                              f"{', '.join(fmt(a) for a in p.allowed)}); correct the mark")])
+
+
 # -- recorded values ---------------------------------------------------------------------------
 @attrs.frozen
 class LookupParams:
@@ -60,16 +72,7 @@ class Lookup(MetricType):
             if eid not in ctx.employees:
                 continue
             f = to_fraction(v) if not isinstance(v, int) else Fraction(v)
-            hi = p.value_max if p.value_max is not None else p.max
-            if (p.min is not None and f < p.min) or (hi is not None and f > hi):
-                raise DataError([(f"{ctx.ref(p.source, line)}:{p.column}",
-                                  f"{fmt(f)} is outside {fmt(p.min)}..{fmt(hi)} for "
-                                  f"{item.id}; correct the value (or the item's min/value_max)")])
-            if p.allowed and f not in p.allowed:
-                raise DataError([(f"{ctx.ref(p.source, line)}:{p.column}",
-                                  f"{fmt(f)} is not a value the rubric of {item.id} allows "
-                                  f"(allowed: {', '.join(fmt(a) for a in p.allowed)}); "
-                                  f"correct the mark")])
+            _check_recorded(p, f, f"{ctx.ref(p.source, line)}:{p.column}", item.id, "value")
             if p.aggregate == "single" and eid in vals:
                 raise DataError([(ctx.ref(p.source, line), f"a second {item.id} value for {eid} "
                                   f"in {ctx.period} (first at {vals[eid][0][1]}); keep one")])
@@ -139,16 +142,7 @@ class RaterMean(MetricType):
                 raise DataError([(f"{ref}:{p.value_column}", f"{rater}'s mark for "
                                   f"{p.item_value} is blank; fill it in or delete the row")])
             f = to_fraction(v)
-            hi = p.value_max if p.value_max is not None else p.max
-            if (p.min is not None and f < p.min) or (hi is not None and f > hi):
-                raise DataError([(f"{ref}:{p.value_column}", f"{fmt(f)} is outside "
-                                  f"{fmt(p.min)}..{fmt(hi)} for {p.item_value}; correct the "
-                                  f"mark (or the item's min/value_max)")])
-            if p.allowed and f not in p.allowed:
-                raise DataError([(f"{ref}:{p.value_column}", f"{fmt(f)} is not a mark the "
-                                  f"rubric of {p.item_value} allows (allowed: "
-                                  f"{', '.join(fmt(a) for a in p.allowed)}); correct the "
-                                  f"mark")])
+            _check_recorded(p, f, f"{ref}:{p.value_column}", p.item_value, "mark")
             if rater in marks.setdefault(eid, {}):
                 raise DataError([(ref, f"{rater} marked {p.item_value} for {eid} twice in "
                                        f"{ctx.period} (first at {marks[eid][rater][1]})")])
