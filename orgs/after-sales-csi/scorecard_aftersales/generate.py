@@ -31,9 +31,9 @@ GIVEN = ("伟 芳 娜 敏 静 强 磊 洋 艳 勇 军 杰 涛 明 超 霞 平 �
          "建华 志强 文博 宇航 嘉欣").split()
 FAULTS = ("P0301", "P0420", "P0171", "P0128", "B1318", "C0035", "U0100", "P0700", "P0455",
           "B2AAA", "C1201", "P0011")
-# (id prefix, role, count); the first advisor joins in April, technician T03 has a bad spell
+# (id prefix, role, count); advisor S05 joins in April, technician T03 has a bad spell
 STAFF = (("S", "advisor", 5), ("T", "technician", 6), ("P", "parts", 3))
-LATE_JOINER = "S05"
+LATE_JOINER = "S05"  # on the staff from April (month 4)
 BAD_SPELL = ("T03", (5, 6, 7))  # May, June, July
 
 
@@ -74,6 +74,14 @@ def _rating(rng, mu):
     return max(1, min(5, round(rng.gauss(mu, 0.7))))
 
 
+def _on_staff(s, month: int) -> bool:
+    return not (s["id"] == LATE_JOINER and month < 4)
+
+
+def _bad_spell(s, month: int) -> bool:
+    return s["id"] == BAD_SPELL[0] and month in BAD_SPELL[1]
+
+
 def generate(out_dir: Path | str, *, year: int = 2026, seed: int = 2026) -> dict[str, int]:
     """Write the sample year into ``out_dir``; returns {file name: data rows}."""
     out = Path(out_dir)
@@ -83,6 +91,7 @@ def generate(out_dir: Path | str, *, year: int = 2026, seed: int = 2026) -> dict
     counts = {"employees.csv": _write(
         out / "employees.csv", ("employee_id", "name", "site", "role", "level"),
         [(s["id"], s["name"], "main", s["role"], s["level"]) for s in staff])}
+    techs = [s["id"] for s in staff if s["role"] == "technician"]
     vins = [f"LSV{rng.randrange(10**13, 10**14)}" for _ in range(260)]
     surveys, orders, complaints = [], [], []
     pending = []  # (opened datetime, employee, vin, fault): come-backs to write later
@@ -96,9 +105,9 @@ def generate(out_dir: Path | str, *, year: int = 2026, seed: int = 2026) -> dict
                                         minutes=rng.randrange(60))
 
         for s in staff:
-            if s["id"] == LATE_JOINER and month < 4:
+            if not _on_staff(s, month):
                 continue
-            bad = s["id"] == BAD_SPELL[0] and month in BAD_SPELL[1]
+            bad = _bad_spell(s, month)
             mu = 2.2 if bad else s["mu"]
             rep = 0.6 if bad else s["rep"]
             if month <= 12:
@@ -127,7 +136,6 @@ def generate(out_dir: Path | str, *, year: int = 2026, seed: int = 2026) -> dict
                     flag = "0"  # the customer came back elsewhere: flagged by hand
                 orders.append([None, s["id"], vin, fault, _ts(opened), _ts(closed), flag])
         # come-backs due this month (opened by whoever is on duty: a technician)
-        techs = [s["id"] for s in staff if s["role"] == "technician"]
         end = first + dt.timedelta(days=days)
         due = [p for p in pending if first <= p[0] < end]
         pending = [p for p in pending if p[0] >= end]
@@ -138,9 +146,9 @@ def generate(out_dir: Path | str, *, year: int = 2026, seed: int = 2026) -> dict
         if month > 12:
             continue
         for s in staff:
-            if s["id"] == LATE_JOINER and month < 4:
+            if not _on_staff(s, month):
                 continue
-            bad = s["id"] == BAD_SPELL[0] and month in BAD_SPELL[1]
+            bad = _bad_spell(s, month)
             for _ in range(rng.choices((0, 1, 2), (55, 35, 10))[0] + (1 if bad else 0)):
                 t0 = at(rng.randrange(days), 8, 20)
                 slow = bad or rng.random() < 0.15
