@@ -328,18 +328,19 @@ def _period_sources(rs):
             if spec.period_by and "employee_id" in rs.columns[n] and n != "employees"]
 
 
+def _with_rows(ctx, src) -> set:
+    """The employee ids with a row of ``src`` in the period (of the whole source, not only the
+    employees in ``ctx``)."""
+    where, params = ctx.where(src)
+    return {e for (e,) in ctx.query(f"SELECT DISTINCT employee_id FROM {ctx.table(src)} "
+                                    f"WHERE {where}", params)}
+
+
 def _active_employees(store, rs, period) -> dict:
     """``{source: {employee ids with a row in the period}}`` for the period-bound sources."""
-    from .context import Context
-
     ctx = Context(store=store, ruleset=rs, scorecard=None, period=period, employees={},
                   calendar=None)
-    out = {}
-    for src in _period_sources(rs):
-        where, params = ctx.where(src)
-        out[src] = {e for (e,) in ctx.query(
-            f"SELECT DISTINCT employee_id FROM {ctx.table(src)} WHERE {where}", params)}
-    return out
+    return {src: _with_rows(ctx, src) for src in _period_sources(rs)}
 
 
 def _empty_message(store, rs, period, active) -> str:
@@ -364,9 +365,8 @@ def _inactive(ctx, sc, eids) -> dict:
         return {}
     active = set()
     for src in sc.active_when:
-        where, params = ctx.where(src)
-        active |= {e for (e,) in ctx.query(f"SELECT DISTINCT employee_id FROM {ctx.table(src)} "
-                                           f"WHERE {where}", params)}
+        # the period-bound sources were read once for the whole evaluation (ctx.active)
+        active |= ctx.active[src] if src in ctx.active else _with_rows(ctx, src)
     return {e: " or ".join(sc.active_when) for e in eids if e not in active}
 
 

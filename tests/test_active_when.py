@@ -1,0 +1,64 @@
+"""``active_when``: an employee without a row in any of the named sources this period is not
+scored. Period-bound sources count only the period's rows; a source without ``period_by`` counts
+every row."""
+
+import pytest
+from blockkit import run
+
+SOURCES = """
+[sources.events]
+path = "events.csv"
+period_by = "at"
+[sources.events.columns]
+employee_id = "str"
+at = "timestamp"
+
+[sources.roster]
+path = "roster.csv"
+[sources.roster.columns]
+employee_id = "str"
+"""
+# E1: a row on the last second of October (in); E2: only the first second of November (out)
+EVENTS = """\
+employee_id,at
+E1,2026-10-31 23:59:59
+E2,2026-11-01 00:00:00
+"""
+ROSTER = """\
+employee_id
+E2
+"""
+CARD = """
+active_when = {active_when}
+[[scorecards.s.items]]
+id = "n"
+type = "count"
+source = "events"
+max = 100
+"""
+
+
+def _run(tmp_path, active_when):
+    return run(tmp_path, SOURCES, CARD.format(active_when=active_when),
+               {"events.csv": EVENTS, "roster.csv": ROSTER})
+
+
+@pytest.mark.parametrize(("active_when", "scored", "unscored", "why"), [
+    # E2's only event is in November: inactive in October
+    ('["events"]', "E1", "E2", "events"),
+    # roster has no period_by: every row counts, and only E2 is on it
+    ('["roster"]', "E2", "E1", "roster"),
+])
+def test_one_source(tmp_path, active_when, scored, unscored, why):
+    ev = _run(tmp_path, active_when)
+    assert ev.result(scored).status == "ok"
+    out = ev.result(unscored)
+    assert out.status == "inactive" and out.score is None
+    assert f"no rows in {why} for 2026-10: not scored (scorecards.s.active_when)" in out.text()
+
+
+def test_a_row_in_any_source_is_enough(tmp_path):
+    ev = _run(tmp_path, '["events", "roster"]')
+    # E1 by its October event, E2 by the roster: both scored; count n = 1 and 0 events
+    assert [ev.result(e).status for e in ("E1", "E2")] == ["ok", "ok"]
+    assert ev.result("E1").points("n") == 1 and ev.result("E2").points("n") == 0
