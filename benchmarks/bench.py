@@ -37,6 +37,7 @@ from scorecard_automotive import BUNDLE
 from scorecard_automotive.generate import (
     QA_ITEMS,
     _ids,
+    _write,
     write_contacts_csv,
     write_employees_csv,
 )
@@ -76,18 +77,13 @@ def write_small_files(data: Path, agents: int, months: list[str], seed: int):
                 qa.append((eid, f"{mk}-{rng.randint(1, 28):02d} {rng.randint(8, 19):02d}:"
                                 f"{rng.randrange(60):02d}:00", rng.choice(QA_ITEMS),
                            rng.choice((1, 1, 1, 2))))
-    with open(data / "qa_findings.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(("employee_id", "observed_at", "item", "count"))
-        w.writerows(qa)
+    _write(data / "qa_findings.csv", ("employee_id", "observed_at", "item", "count"), qa)
     marks = set()
     for mk in months:
         for eid in rng.sample(ids, min(10, agents)):
             marks.add((eid, mk, rng.choice(QA_ITEMS), rng.randint(5, 10)))
-    with open(data / "supervisor_marks.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(("employee_id", "period", "item", "mark"))
-        w.writerows(sorted(marks))
+    _write(data / "supervisor_marks.csv", ("employee_id", "period", "item", "mark"),
+           sorted(marks))
     return len(qa), len(marks)
 
 
