@@ -61,6 +61,9 @@ class ItemBand(Scorer):
             pts = v
             if item.max is not None:
                 pts = min(max(v, Fraction(0)), item.max)
+            if not ctx.ledger:
+                out[eid] = Scored(pts)
+                continue
             band = band_for(bands, v)
             if band is None:
                 text = f"{item.id}: {fmt(v)} is below every band"

@@ -201,6 +201,7 @@ class Tiers(Scorer):
 
     def score(self, ctx, item, measures):
         p = item.score.params
+        ledger = ctx.ledger
         out = {}
         for eid, m in measures.items():
             if m.value is None:
@@ -214,9 +215,13 @@ class Tiers(Scorer):
                     from scorecard.errors import EvaluationError
 
                     raise EvaluationError(f"{item.path}: no tier matches {fmt(m.value)} for {eid}")
-                pts, why = p.otherwise, "no tier matched"
+                pts = p.otherwise
             else:
-                pts, why = tier.points, tier.text()
+                pts = tier.points
+            if not ledger:
+                out[eid] = Scored(pts)
+                continue
+            why = "no tier matched" if tier is None else tier.text()
             out[eid] = Scored(pts, (Line(item.id, f"{item.id}: {fmt(m.value)} → tier {why} → "
                                                   f"{fmt(pts)}", pts),))
         return out
@@ -242,6 +247,9 @@ class Scale(Scorer):
                 continue
             raw = m.value * p.factor
             pts = _clamp(item, raw) if p.clamp else raw
+            if not ctx.ledger:
+                out[eid] = Scored(pts)
+                continue
             out[eid] = Scored(pts, (Line(item.id, f"{item.id}: {fmt(m.value)} × {fmt(p.factor)} "
                                                   f"= {fmt(raw)}{_clamp_text(item, raw, pts)}",
                                          pts),))
