@@ -14,6 +14,8 @@ from .registry import get_registry
 
 @attrs.frozen
 class Bundle:
+    """An organisation's bundle, registered through ``register_bundles``."""
+
     #: the name used by ``scorecard init --org NAME``
     name: str
     #: directory holding ``scorecard.toml`` and ``data/*.csv``

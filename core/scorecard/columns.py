@@ -77,6 +77,8 @@ def parse_timestamp(text: str) -> int:
 
 
 def format_timestamp(seconds: int | None) -> str:
+    """A stored timestamp (epoch seconds of naive local time) as ``YYYY-MM-DD HH:MM:SS``; ""
+    for None."""
     if seconds is None:
         return ""
     days, rest = divmod(int(seconds), 86400)

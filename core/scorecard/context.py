@@ -15,6 +15,10 @@ from .workdays import WorkCalendar
 
 @attrs.define
 class Context:
+    """Handed to every metric, scorer, penalty, grading and payout call: the store, the rule set,
+    the scorecard and period being evaluated, the employees in scope, the working-day calendar,
+    the earlier items' ``outcomes`` and SQL helpers for the period's rows."""
+
     store: Store
     ruleset: object
     scorecard: object
@@ -34,6 +38,7 @@ class Context:
         return f"[{source_table(self.ruleset.dataset, source)}]"
 
     def file(self, source: str) -> str:
+        """The name of the source's input file (the source's name when it has no path)."""
         spec = self.ruleset.sources[source]
         return Path(spec.path).name if spec.path else source
 
@@ -66,9 +71,11 @@ class Context:
         return employee_id in self.employees
 
     def timestamp(self, seconds) -> str:
+        """A stored timestamp as ``YYYY-MM-DD HH:MM:SS`` text for ledger lines."""
         return format_timestamp(seconds)
 
     def count(self, name: str, n: int = 1):
+        """Add ``n`` to the evaluation's counter ``name`` (e.g. ``hook_calls``)."""
         self.counters[name] = self.counters.get(name, 0) + n
 
     def match_where(self, source: str, match: dict | None, prefix: str = ""):

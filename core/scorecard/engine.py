@@ -23,6 +23,9 @@ from .workdays import WorkCalendar
 
 @attrs.define
 class ItemOutcome:
+    """One item for one employee: its spec, measure and points (``ctx.outcomes`` holds these for
+    the earlier items)."""
+
     item: object
     measure: Measure
     scored: Scored
@@ -69,6 +72,9 @@ class EmployeeResult:
 
 @attrs.define
 class Evaluation:
+    """The results of one evaluation of a rule set over a period, with the input fingerprints;
+    :func:`record` stores it and fills ``run_id`` and ``same_as``/``differs_from``."""
+
     ruleset: object
     period: Period
     results: list  # EmployeeResult, in employee order

@@ -25,6 +25,8 @@ def _add_months(d: date, n: int) -> date:
 
 @attrs.frozen
 class Period:
+    """A month, quarter or year; ``key`` is its text (``2026-10``, ``2026-Q3``, ``2026``)."""
+
     kind: str
     key: str
     start: date  # first day

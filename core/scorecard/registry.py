@@ -25,6 +25,9 @@ METHODS = {"source": "read", "metric": "compute", "scorer": "score", "penalty": 
 
 @attrs.define
 class Registry:
+    """The registered objects by kind (``metric``, ``scorer`` ...) and name, and the plugin that
+    registered each; build it with :func:`get_registry`."""
+
     by_kind: dict = attrs.Factory(lambda: {k: {} for k in KINDS.values()})
     owner: dict = attrs.Factory(dict)  # (kind, name) -> plugin name
 

@@ -9,7 +9,8 @@ import attrs
 class RawTable:
     """``file`` names the input for messages (``contacts.csv``); ``header`` is the list of column
     names as found; ``rows`` yields ``(line_number, [cell, ...])`` with cells as text (None or ""
-    for blank). ``fingerprint_bytes`` lets the core fingerprint the input without reading twice."""
+    for blank). ``fingerprint`` is not used by the core, which fingerprints the source's file
+    itself (:func:`scorecard.ingest.source_fingerprint`)."""
 
     file: str
     header: list[str]

@@ -60,6 +60,9 @@ class Adjustment:
 
 @attrs.frozen
 class Grade:
+    """One employee's grade: band, labels, the pay ``coefficient`` a payout may use, whether
+    they take part in the ranking (``eligible``) and their ``rank``."""
+
     grade: str | None
     label: str = ""
     label_zh: str = ""
@@ -71,6 +74,9 @@ class Grade:
 
 @attrs.frozen
 class Payout:
+    """One employee's payout; ``amount`` is None when there is none (the engine rounds it by the
+    rule set's money step)."""
+
     amount: Fraction | None
     lines: tuple[Line, ...] = ()
 
@@ -82,7 +88,9 @@ class _Typed:
     Params: type = NoParams
     #: one sentence for ``scorecard plugins`` and the docs
     description: str = ""
-    #: optional ``(ctx, spec) -> list[tuple[key_path, message]]`` problems found before running
+    #: optional ``check(rs, scorecard, spec)`` for ``scorecard check``: returns
+    #: :class:`scorecard.check.Finding` objects or ``(path, message)`` /
+    #: ``(severity, path, message)`` tuples
     check = None
 
 
@@ -112,15 +120,22 @@ class Scorer(_Typed):
 
 
 class PenaltyType(_Typed):
+    """Adds or deducts points (and reports fines) after the items, for every employee at
+    once."""
+
     def apply(self, ctx, penalty) -> dict:  # pragma: no cover - interface
         raise NotImplementedError
 
 
 class GradingType(_Typed):
+    """Turns the rounded scores into grades (bands, eligibility, ranks)."""
+
     def grade(self, ctx, spec, scores: dict) -> dict:  # pragma: no cover - interface
         raise NotImplementedError
 
 
 class PayoutType(_Typed):
+    """Turns the graded results into payouts."""
+
     def pay(self, ctx, spec, results: dict) -> dict:  # pragma: no cover - interface
         raise NotImplementedError

@@ -11,6 +11,9 @@ from .errors import ScorecardError
 
 
 class WorkCalendar:
+    """Working days of one site: the country's (and subdivision's) public holidays and make-up
+    working days, overridden by the rule set's extra holidays and working days."""
+
     def __init__(self, country="CN", subdivision=None, extra_holidays=(), extra_workdays=()):
         self.country = country
         self.subdivision = subdivision
