@@ -27,7 +27,6 @@ import random
 import resource
 import shutil
 import sqlite3
-import sys
 import tempfile
 import time
 from fractions import Fraction
@@ -230,7 +229,7 @@ def main(argv=None) -> int:
     months = month_keys(args.start, args.months)
     month = args.month or months[len(months) // 2]
 
-    work = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="scorecard-bench-"))
+    work = args.out if args.out else Path(tempfile.mkdtemp(prefix="scorecard-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     data = work / "data"
     data.mkdir(exist_ok=True)
@@ -242,11 +241,10 @@ def main(argv=None) -> int:
 
 
 def run(args, agents, months, month, work, data) -> int:
-    out = sys.stdout
     print(f"scorecard benchmark: {args.rows:,} contacts, {agents:,} agents, {len(months)} "
-          f"month(s) from {months[0]}, seed {args.seed}; evaluating {month}", file=out)
+          f"month(s) from {months[0]}, seed {args.seed}; evaluating {month}")
     print(f"machine: {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f} at start; "
-          f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}", file=out)
+          f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
     gen, _ = timed(write_contacts_csv, data / "contacts.csv", args.rows, agents, len(months),
                    args.seed, start_month=months[0])
     write_employees_csv(data / "employees.csv", agents, args.seed)
@@ -254,7 +252,7 @@ def run(args, agents, months, month, work, data) -> int:
     (work / "scorecard.toml").write_text(BUNDLE.ruleset_path.read_text(encoding="utf-8"),
                                          encoding="utf-8")
     print(f"generated in {gen.wall:.1f} s ({args.rows / gen.wall:,.0f} rows/s); qa_findings "
-          f"{n_qa:,} rows, supervisor_marks {n_marks:,} rows", file=out)
+          f"{n_qa:,} rows, supervisor_marks {n_marks:,} rows")
     rss = {"after generation": peak_rss_mb()}
 
     rs = load_ruleset(work / "scorecard.toml")
@@ -308,45 +306,44 @@ def run(args, agents, months, month, work, data) -> int:
     w = 46
 
     def row(label, a, b, ratio):
-        print(f"  {label:<{w}} {a:>15} {b:>15} {ratio:>7}", file=out)
+        print(f"  {label:<{w}} {a:>15} {b:>15} {ratio:>7}")
 
     def secs(c):
         return f"{c.wall:.3f} ({c.cpu:.3f})"
 
-    print("", file=out)
+    print()
     row("", "scorecard", "baseline", "ratio")
     c_rows = report["contacts"][1]
-    print("  ingest of contacts.csv, rows/s (higher is better; wall clock)", file=out)
+    print("  ingest of contacts.csv, rows/s (higher is better; wall clock)")
     ing_rate = c_rows / ing.wall
     row("vs raw executemany of parsed rows", f"{ing_rate:,.0f}", f"{parsed_n / parsed.wall:,.0f}",
         f"{ing_rate / (parsed_n / parsed.wall):.2f}x")
     row("vs csv.reader + executemany of the text", f"{ing_rate:,.0f}",
         f"{text_n / text.wall:,.0f}", f"{ing_rate / (text_n / text.wall):.2f}x")
     print(f"  evaluation of {month}: {month_rows:,} contacts, {employees:,} agents; seconds wall "
-          f"(CPU), lower is better", file=out)
+          f"(CPU), lower is better")
     row("evaluate with ledger vs hand-written SQL", secs(ev_l), secs(base),
         f"{ev_l.wall / base.wall:.2f}x")
     row("evaluate without ledger vs hand-written SQL", secs(ev_n), secs(base),
         f"{ev_n.wall / base.wall:.2f}x")
     row("record() the run, with ledger", secs(rec), "", "")
     row("record() the run, without ledger", secs(rec_n), "", "")
-    print("", file=out)
+    print()
     print(f"  ingest: {total_rows:,} rows of all sources in {secs(ing)} s: CSV parsing, coercion, "
           f"validation, insert into the (employee, time) clustered table, period index, "
           f"employee check. Baselines, contacts only: {secs(parsed)} s insert of "
           f"already-parsed rows into a plain table; {secs(text)} s csv.reader + insert of the "
-          f"text cells", file=out)
+          f"text cells")
     print(f"  hand-written SQL: one query, per agent: breaches of both time limits, satisfied / "
           f"surveyed, the six QA counts ({secs(sql1)} s before the evaluations, {secs(sql2)} s "
-          f"after; the better is shown)", file=out)
-    print(f"  store file: {db_mb:,.0f} MB; ledger lines: {ledger_lines:,}", file=out)
-    print(f"  results agree with the hand-written SQL: {agree}", file=out)
+          f"after; the better is shown)")
+    print(f"  store file: {db_mb:,.0f} MB; ledger lines: {ledger_lines:,}")
+    print(f"  results agree with the hand-written SQL: {agree}")
     per_rule = "yes" if hooks == expected == hooks_n else "NO"
     print(f"  hook calls: {hooks} with ledger, {hooks_n} without, for {employees:,} agents "
-          f"(expected {expected}: one per rule) — per rule, not per employee: {per_rule}",
-          file=out)
-    print("  peak RSS: " + "; ".join(f"{k} {v:,.0f} MB" for k, v in rss.items()), file=out)
-    print(f"  load average at the end: {os.getloadavg()[0]:.1f}", file=out)
+          f"(expected {expected}: one per rule) — per rule, not per employee: {per_rule}")
+    print("  peak RSS: " + "; ".join(f"{k} {v:,.0f} MB" for k, v in rss.items()))
+    print(f"  load average at the end: {os.getloadavg()[0]:.1f}")
     return 0 if agree == "yes" and per_rule == "yes" else 1
 
 
