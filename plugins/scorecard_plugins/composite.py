@@ -52,6 +52,9 @@ class Composite(MetricType):
 
     def compute(self, ctx, item):
         p = item.params
+        ledger = ctx.ledger
+        full = sum(p.components.values(), Fraction(0))
+        mode = ctx.ruleset.rounding.mode if p.round is not None else None
         out = {}
         for eid in ctx.employees:
             parts, used, total, missing, real = [], Fraction(0), Fraction(0), [], 0
@@ -64,33 +67,34 @@ class Composite(MetricType):
                 used += w
                 total += w * v
                 real += not o.measure.data.get("by_rule", False)
-                parts.append(f"{fmt(w)} × {cid} {fmt(v)}")
+                if ledger:
+                    parts.append(f"{fmt(w)} × {cid} {fmt(v)}")
+            present = len(missing) < len(p.components)
             absent_required = [c for c in p.require if c in missing]
-            only_defaults = parts and not real and not p.score_from_defaults
-            if not parts or absent_required or only_defaults:
-                why = "no component has data" if not parts else \
+            only_defaults = present and not real and not p.score_from_defaults
+            if not present or absent_required or only_defaults:
+                why = "no component has data" if not present else \
                     f"required {', '.join(absent_required)} missing" if absent_required else \
                     "no component has data (only values given by rule for lack of data): no score"
                 out[eid] = Measure(None, (Line(item.id, f"{item.id}: {why}"),))
                 continue
+            rescaled = missing and p.rescale_missing and used != full
+            value = total / used * full if rescaled else total
+            rounded = value if p.round is None else to_fraction(quantize(value, p.round, mode))
+            if not ledger:
+                out[eid] = Measure(rounded, (), {"missing": missing})
+                continue
             text = " + ".join(parts)
-            full = sum(p.components.values(), Fraction(0))
-            if missing and p.rescale_missing and used != full:
-                value = total / used * full
+            if rescaled:
                 text = (f"({text}) / {fmt(used)}{'' if full == 1 else ' × ' + fmt(full)} = "
                         f"{fmt(value)} ({', '.join(missing)} left out, weights rescaled)")
             else:
-                value = total
                 text = f"{text} = {fmt(value)}"
                 if missing:
                     text += f" ({', '.join(missing)} missing, counted as 0)"
-            if p.round is not None:
-                mode = ctx.ruleset.rounding.mode
-                rounded = to_fraction(quantize(value, p.round, mode))
-                if rounded != value:
-                    text += f", rounded {mode.replace('_', '-')} to {p.round}: {fmt(rounded)}"
-                value = rounded
-            out[eid] = Measure(value, (Line(item.id, f"{item.id}: {text}"),),
+            if rounded != value:
+                text += f", rounded {mode.replace('_', '-')} to {p.round}: {fmt(rounded)}"
+            out[eid] = Measure(rounded, (Line(item.id, f"{item.id}: {text}"),),
                                {"missing": missing})
         return out
 
