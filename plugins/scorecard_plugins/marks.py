@@ -87,6 +87,9 @@ class Lookup(MetricType):
             v = {"single": nums[0], "last": nums[-1], "sum": sum(nums, Fraction(0)),
                  "mean": sum(nums, Fraction(0)) / len(nums), "min": min(nums),
                  "max": max(nums)}[p.aggregate]
+            if not ctx.ledger:
+                out[eid] = Measure(v)
+                continue
             refs = ", ".join(r for _, r in got[:3])
             out[eid] = Measure(v, (Line(item.id, f"{item.id}: recorded {fmt(v)} ({refs})",
                                         ref=got[0][1]),))
@@ -160,15 +163,18 @@ class RaterMean(MetricType):
                                   f"item (or set require_all = false)")])
             vals = [got[r][0] for r in p.raters if r in got]
             mean = sum(vals, Fraction(0)) / len(vals)
+            spread = max(vals) - min(vals)
+            data = {"marks": {r: got[r][0] for r in got}, "spread": spread}
+            if not ctx.ledger:
+                out[eid] = Measure(mean, (), data)
+                continue
             detail = ", ".join(f"{r} {fmt(got[r][0])}" for r in p.raters if r in got)
             lines = [Line(item.id, f"{item.id}: marks {detail}; mean {fmt(mean)}")]
-            spread = max(vals) - min(vals)
             if p.max_spread is not None and spread > p.max_spread:
                 lines.append(Line(item.id, f"{item.id}: CALIBRATION: raters disagree by "
                                            f"{fmt(spread)} > {fmt(p.max_spread)} (highest − "
                                            f"lowest mark); for the arbitration panel"))
-            out[eid] = Measure(mean, tuple(lines),
-                               {"marks": {r: got[r][0] for r in got}, "spread": spread})
+            out[eid] = Measure(mean, tuple(lines), data)
         return out
 
 
@@ -233,7 +239,7 @@ class Conditions(MetricType):
                                                                f"all {n} unmet"),))
                 continue
             ref, vals = rows[eid]
-            unmet = []
+            unmet = []  # (condition, cell)
             for c, v in zip(p.conditions, vals, strict=True):
                 want = c.value
                 have = v
@@ -243,10 +249,14 @@ class Conditions(MetricType):
                     have, want = to_fraction(v), to_fraction(want)
                 ok = have is not None and _OPS[c.op](have, want)
                 if not ok:
-                    unmet.append(c.label or f"{c.column} {c.op} {c.value} (was {v})")
+                    unmet.append((c, v))
+            if not ctx.ledger:
+                out[eid] = Measure(Fraction(len(unmet)))
+                continue
             text = f"{item.id}: {len(unmet)} of {len(p.conditions)} requirement(s) unmet"
             if unmet:
-                text += ": " + "; ".join(unmet)
+                text += ": " + "; ".join(c.label or f"{c.column} {c.op} {c.value} (was {v})"
+                                         for c, v in unmet)
             out[eid] = Measure(Fraction(len(unmet)), (Line(item.id, text, ref=ref),))
         return out
 

@@ -214,6 +214,9 @@ class Mean(MetricType):
                 continue
             s, n = sums[eid]
             v = s / n * p.scale
+            if not ctx.ledger:
+                out[eid] = Measure(v, (), {"n": n})
+                continue
             out[eid] = Measure(v, (Line(item.id, f"{item.id}: mean {fmt(s)}/{n}"
                                                  f"{'' if p.scale == 1 else ' × ' + fmt(p.scale)}"
                                                  f" = {fmt(v)}"),), {"n": n})

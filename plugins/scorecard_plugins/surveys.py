@@ -86,8 +86,9 @@ class Likert(MetricType):
                 w = p.dimensions[d]
                 used += w
                 value += w * mean * p.points_per_level
-                parts.append(f"{fmt(w)}×{fmt(mean)}×{fmt(p.points_per_level)}")
-                lines.append(Line(item.id, f"{item.id}: {d}: mean {s}/{n} = {fmt(mean)}"))
+                if ctx.ledger:
+                    parts.append(f"{fmt(w)}×{fmt(mean)}×{fmt(p.points_per_level)}")
+                    lines.append(Line(item.id, f"{item.id}: {d}: mean {s}/{n} = {fmt(mean)}"))
             if used == 0:
                 out[eid] = Measure(None, (*lines, Line(item.id, f"{item.id}: no dimension "
                                                                 f"answered")), {"answers": n_rows})
@@ -98,6 +99,10 @@ class Likert(MetricType):
                                                                     f"dimensions")), {})
                     continue
                 value = value / used
+            if not ctx.ledger:
+                out[eid] = Measure(value, (), {"answers": n_rows})
+                continue
+            if used != 1:
                 text = f"({' + '.join(parts)}) / {fmt(used)} = {fmt(value)} (rescaled)"
             else:
                 text = f"{' + '.join(parts)} = {fmt(value)}"
