@@ -63,15 +63,8 @@ def check_ruleset(rs, data: bool = True) -> list[Finding]:
         out += _sums(sc)
         out += _weights(sc)
         out += _penalty_ranges(sc)
-        for it in sc.items:
-            out += _plugin(reg, "metric", it.type, rs, sc, it, it.path)
-            if it.score is not None:
-                out += _plugin(reg, "scorer", it.score.type, rs, sc, it, f"{it.path}.score")
-        for p in sc.penalties:
-            out += _plugin(reg, "penalty", p.type, rs, sc, p, p.path)
-        for spec, kind in ((sc.grading, "grading"), (sc.payout, "payout")):
-            if spec is not None:
-                out += _plugin(reg, kind, spec.type, rs, sc, spec, spec.path)
+        for kind, type_name, spec, path in sc.typed_specs():
+            out += _plugin(reg, kind, type_name, rs, sc, spec, path)
     out += _columns(rs, reg)
     if data:
         out += _headers(rs, reg)

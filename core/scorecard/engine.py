@@ -93,19 +93,6 @@ class Evaluation:
         raise KeyError(employee_id)
 
 
-def _call(kind, type_name, method, rule_path, fn, *args):
-    """Call a plugin's method; anything it raises becomes an error naming plugin, hook and rule."""
-    owner = get_registry().owner_of(kind, type_name)
-    try:
-        return fn(*args)
-    except (ScorecardError, EvaluationError):
-        raise
-    except Exception as e:
-        raise EvaluationError(
-            f"plugin {owner!r} failed: {kind} type {type_name!r}, {method}() for rule "
-            f"{rule_path}: {type(e).__name__}: {e}") from e
-
-
 def _expect(kind, type_name, method, rule_path, result, cls, employees):
     owner = get_registry().owner_of(kind, type_name)
     where = f"plugin {owner!r}, {kind} type {type_name!r}, {method}() for rule {rule_path}"
@@ -228,13 +215,14 @@ def _evaluate_card(registry, rs, sc, ctx, res):
     for item in sc.items:
         metric = registry.get("metric", item.type)
         ctx.count("hook_calls")
-        measures = _call("metric", item.type, "compute", item.path, metric.compute, ctx, item)
+        measures = registry.call("metric", item.type, "compute", item.path, metric.compute,
+                                 ctx, item)
         _expect("metric", item.type, "compute", item.path, measures, Measure, eids)
         if item.score is not None:
             scorer = registry.get("scorer", item.score.type)
             ctx.count("hook_calls")
-            scored = _call("scorer", item.score.type, "score", item.path, scorer.score, ctx, item,
-                           measures)
+            scored = registry.call("scorer", item.score.type, "score", item.path, scorer.score,
+                                   ctx, item, measures)
             _expect("scorer", item.score.type, "score", item.path, scored, Scored, eids)
         else:
             scored = {e: value_points(item, measures[e]) for e in eids}
@@ -246,7 +234,7 @@ def _evaluate_card(registry, rs, sc, ctx, res):
     for pen in sc.penalties:
         ptype = registry.get("penalty", pen.type)
         ctx.count("hook_calls")
-        adj = _call("penalty", pen.type, "apply", pen.path, ptype.apply, ctx, pen)
+        adj = registry.call("penalty", pen.type, "apply", pen.path, ptype.apply, ctx, pen)
         _expect("penalty", pen.type, "apply", pen.path, adj, Adjustment, eids)
         for eid in eids:
             res[eid].adjustments.append((pen, adj[eid]))
@@ -309,8 +297,8 @@ def _evaluate_card(registry, rs, sc, ctx, res):
     if sc.grading is not None:
         g = registry.get("grading", sc.grading.type)
         ctx.count("hook_calls")
-        grades = _call("grading", sc.grading.type, "grade", sc.grading.path, g.grade, ctx,
-                       sc.grading, scores)
+        grades = registry.call("grading", sc.grading.type, "grade", sc.grading.path, g.grade,
+                               ctx, sc.grading, scores)
         _expect("grading", sc.grading.type, "grade", sc.grading.path, grades, Grade, eids)
         for eid in eids:
             res[eid].grade = grades[eid]
@@ -318,7 +306,8 @@ def _evaluate_card(registry, rs, sc, ctx, res):
     if sc.payout is not None:
         p = registry.get("payout", sc.payout.type)
         ctx.count("hook_calls")
-        pays = _call("payout", sc.payout.type, "pay", sc.payout.path, p.pay, ctx, sc.payout, res)
+        pays = registry.call("payout", sc.payout.type, "pay", sc.payout.path, p.pay, ctx,
+                             sc.payout, res)
         _expect("payout", sc.payout.type, "pay", sc.payout.path, pays, Payout, eids)
         for eid in eids:
             amount = pays[eid].amount

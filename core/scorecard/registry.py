@@ -54,6 +54,20 @@ class Registry:
     def owner_of(self, kind: str, name: str) -> str:
         return self.owner.get((kind, name), "?")
 
+    def call(self, kind, type_name, method, rule_path, fn, *args, passthrough=()):
+        """``fn(*args)``, a registered type's ``method``. Anything it raises other than a
+        :class:`ScorecardError`, :class:`EvaluationError` or one of ``passthrough`` is a plugin
+        bug, not a user's mistake: it becomes an :class:`EvaluationError` naming the plugin, the
+        type, the method and the rule."""
+        try:
+            return fn(*args)
+        except (ScorecardError, EvaluationError, *passthrough):
+            raise
+        except Exception as e:
+            raise EvaluationError(
+                f"plugin {self.owner_of(kind, type_name)!r} failed: {kind} type {type_name!r}, "
+                f"{method}() for rule {rule_path}: {type(e).__name__}: {e}") from e
+
 
 _registry: Registry | None = None
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import attrs
 
-from .errors import EvaluationError, RuleSetError, ScorecardError
+from .errors import RuleSetError, ScorecardError
 from .numbers import ROUNDING_MODES
 from .periods import PERIOD_KINDS
 from .registry import Registry, get_registry
@@ -198,6 +198,19 @@ class Scorecard:
 
     def item(self, item_id):
         return next((i for i in self.items if i.id == item_id), None)
+
+    def typed_specs(self):
+        """``(kind, type name, spec, key path)`` of every rule naming a registered type, in
+        evaluation order: each item's metric and scorer, the penalties, grading, payout."""
+        for it in self.items:
+            yield "metric", it.type, it, it.path
+            if it.score is not None:
+                yield "scorer", it.score.type, it, f"{it.path}.score"
+        for p in self.penalties:
+            yield "penalty", p.type, p, p.path
+        for spec, kind in ((self.grading, "grading"), (self.payout, "payout")):
+            if spec is not None:
+                yield kind, spec.type, spec, spec.path
 
 
 @attrs.frozen
@@ -475,32 +488,15 @@ def _load(path, text, data, registry) -> RuleSet:
 def _check_references(rs: RuleSet, registry: Registry):
     """Types may validate their params against the rule set (sources exist, columns exist)."""
 
-    def validate(kind, type_name, plugin, sc, spec, path):
-        fn = getattr(plugin, "validate", None)
-        if not fn:
-            return
-        try:
-            fn(rs, sc, spec)
-        except (SchemaError, ScorecardError, EvaluationError):
-            raise
-        except Exception as e:  # a plugin bug, not a rule-set mistake: name the plugin
-            raise EvaluationError(
-                f"plugin {registry.owner_of(kind, type_name)!r} failed: {kind} type "
-                f"{type_name!r}, validate() for rule {path}: {type(e).__name__}: {e}") from e
-
     for sc in rs.scorecards.values():
         for i, src in enumerate(sc.active_when):
             require_source(rs, src, f"scorecards.{sc.id}.active_when[{i}]", ["employee_id"])
-        for it in sc.items:
-            validate("metric", it.type, registry.get("metric", it.type), sc, it, it.path)
-            if it.score is not None:
-                validate("scorer", it.score.type, registry.get("scorer", it.score.type), sc, it,
-                         f"{it.path}.score")
-        for p in sc.penalties:
-            validate("penalty", p.type, registry.get("penalty", p.type), sc, p, p.path)
-        for spec, kind in ((sc.grading, "grading"), (sc.payout, "payout")):
-            if spec is not None:
-                validate(kind, spec.type, registry.get(kind, spec.type), sc, spec, spec.path)
+        for kind, type_name, spec, path in sc.typed_specs():
+            fn = getattr(registry.get(kind, type_name), "validate", None)
+            if fn:
+                # a SchemaError is the rule set's mistake: load_ruleset gives it file and line
+                registry.call(kind, type_name, "validate", path, fn, rs, sc, spec,
+                              passthrough=(SchemaError,))
 
 
 def require_source(rs: RuleSet, name: str, path: str, columns=()):
