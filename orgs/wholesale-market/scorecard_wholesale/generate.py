@@ -82,12 +82,10 @@ def assessments(rng, emps):
                     if rng.random() < 0.05:
                         off = rng.choice((-3, 3))
                     rows.append([eid, month, rater, item, _snap(mark + off)])
-    # raters who clearly disagree, for the calibration report: F04's superior in October
+    # raters who clearly disagree, for the calibration report: F04's skill in October
+    placed = {("F04", "2026-10", "superior", "skill"): 4, ("F04", "2026-10", "self", "skill"): 10}
     for r in rows:
-        if r[0] == "F04" and r[1] == "2026-10" and r[2] == "superior" and r[3] == "skill":
-            r[4] = 4
-        if r[0] == "F04" and r[1] == "2026-10" and r[2] == "self" and r[3] == "skill":
-            r[4] = 10
+        r[4] = placed.get(tuple(r[:4]), r[4])
     return [["employee_id", "period", "rater", "item", "value"], *rows]
 
 
