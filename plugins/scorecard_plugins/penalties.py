@@ -61,9 +61,10 @@ class EventPoints(PenaltyType):
             pts = p.points[kind] * n
             a = out.setdefault(eid, [Fraction(0), []])
             a[0] += pts
-            a[1].append(Line(pen.id, f"{pen.id}: {kind}{'' if n == 1 else f' ×{n}'} "
-                                     f"({ctx.ref(p.source, line)}) {_signed(pts)}", pts,
-                             ctx.ref(p.source, line)))
+            if ctx.ledger:
+                ref = ctx.ref(p.source, line)
+                a[1].append(Line(pen.id, f"{pen.id}: {kind}{'' if n == 1 else f' ×{n}'} "
+                                         f"({ref}) {_signed(pts)}", pts, ref))
         return {eid: Adjustment(points=out[eid][0], lines=tuple(out[eid][1])) if eid in out
                 else Adjustment() for eid in ctx.employees}
 
@@ -107,7 +108,11 @@ class ColumnWeights(PenaltyType):
                                                     f"be, correct the cell")])
                 if f:
                     pts += f * p.weights[c]
-                    parts.append(f"{c} {fmt(f)} × {fmt(p.weights[c])}")
+                    if ctx.ledger:
+                        parts.append(f"{c} {fmt(f)} × {fmt(p.weights[c])}")
+            if not ctx.ledger:
+                out[eid] = Adjustment(points=pts)
+                continue
             text = f"{pen.id}: {' + '.join(parts) if parts else 'nothing recorded'} = " \
                    f"{_signed(pts)}"
             out[eid] = Adjustment(points=pts, lines=(Line(pen.id, text, pts, ref),))
@@ -201,6 +206,8 @@ class RangedPerEvent(PenaltyType):
                 a[0] -= got["points"]
             if "fine" in got:
                 a[1] += got["fine"]
+            if not ctx.ledger:
+                continue
             text = f"{pen.id}: {rule.label or kind} ({ref})"
             if "points" in got:
                 text += f" −{fmt(got['points'])} point(s) (range {_rng(rule.points)})"
@@ -292,9 +299,11 @@ class Escalating(PenaltyType):
                                      f"{fmt(to_fraction(given))}; leave it blank or correct it"))
                     continue
                 note = f" (the file says {fmt(to_fraction(given))}; the rule's points apply)"
-            when_text = ctx.timestamp(when) if col_type == "timestamp" else when
             a = out.setdefault(eid, [Fraction(0), []])
             a[0] -= pts
+            if not ctx.ledger:
+                continue
+            when_text = ctx.timestamp(when) if col_type == "timestamp" else when
             a[1].append(Line(pen.id, f"{pen.id}: {p.kind} on {when_text} ({ref}) is occurrence "
                                      f"{n} in {start.year}: −{fmt(pts)}{note}", -pts, ref))
         if problems:
