@@ -110,6 +110,11 @@ class Bands(GradingType):
                     "grade", f"score {fmt(v)} is below every band"),))
                 continue
             eligible = p.ranking_min is None or v >= p.ranking_min
+            rank = ranks.get(eid) if eligible else None
+            if not ctx.ledger:
+                out[eid] = Grade(band.grade, band.label, band.label_zh, band.coefficient,
+                                 eligible, rank)
+                continue
             text = f"grade {band.grade}" + (f" {band.label}" if band.label else "") + (
                 f" ({band.label_zh})" if band.label_zh else "")
             text += f": score {fmt(v)}" + (f" ≥ {fmt(band.min)}" if band.min is not None else "")
@@ -119,7 +124,7 @@ class Bands(GradingType):
                 text += (f"; ranked {ranks.get(eid)} of {len(ranked)}" if eligible and p.rank
                          else "" if eligible else f"; below {fmt(p.ranking_min)}: not ranked")
             out[eid] = Grade(band.grade, band.label, band.label_zh, band.coefficient, eligible,
-                             ranks.get(eid) if eligible else None, (Line("grade", text),))
+                             rank, (Line("grade", text),))
         return out
 
 

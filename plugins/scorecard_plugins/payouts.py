@@ -42,22 +42,25 @@ def _employee_key(ctx, er, key, table, path):
 
 
 def _finish(amount, p, er, currency, parts):
-    lines = []
+    """Floor, cap and fines applied to ``amount``; ``parts`` (None when the ledger is not kept)
+    are the ledger's words so far, each step adds its own."""
     if p.floor is not None and amount < p.floor:
-        parts.append(f"raised to the floor {fmt(p.floor)}")
         amount = p.floor
+        if parts is not None:
+            parts.append(f"raised to the floor {fmt(p.floor)}")
     if p.cap is not None and amount > p.cap:
-        parts.append(f"capped at {fmt(p.cap)}")
         amount = p.cap
+        if parts is not None:
+            parts.append(f"capped at {fmt(p.cap)}")
     fines = er.fines or 0
+    if fines and p.net_fines:
+        amount -= Fraction(fines)
+    if parts is None:
+        return Payout(amount)
     if fines:
-        if p.net_fines:
-            amount -= Fraction(fines)
-            parts.append(f"fines {fines} {currency} netted")
-        else:
-            parts.append(f"fines {fines} {currency} reported beside, not netted")
-    lines.append(Line("payout", "payout: " + "; ".join(parts), amount))
-    return Payout(amount, tuple(lines))
+        parts.append(f"fines {fines} {currency} netted" if p.net_fines else
+                     f"fines {fines} {currency} reported beside, not netted")
+    return Payout(amount, (Line("payout", "payout: " + "; ".join(parts), amount),))
 
 
 def _check_table(rs, spec, name):
@@ -105,7 +108,7 @@ class LevelBase(PayoutType):
             level, base = _employee_key(ctx, er, p.key, p.bases, f"{spec.path}.bases")
             amount = base * Fraction(er.score) / p.divisor
             parts = [f"base {fmt(base)} ({p.key} {level}) × {er.score} / {fmt(p.divisor)} = "
-                     f"{fmt(amount)} {cur}"]
+                     f"{fmt(amount)} {cur}"] if ctx.ledger else None
             out[eid] = _finish(amount, p, er, cur, parts)
         return out
 
@@ -135,7 +138,7 @@ class PositionCoefficient(PayoutType):
             key, q = _employee_key(ctx, er, p.key, p.q, f"{spec.path}.q")
             amount = q * coef
             parts = [f"Q {fmt(q)} ({p.key} {key}) × coefficient {fmt(coef)} (grade "
-                     f"{er.grade.grade}) = {fmt(amount)} {cur}"]
+                     f"{er.grade.grade}) = {fmt(amount)} {cur}"] if ctx.ledger else None
             out[eid] = _finish(amount, p, er, cur, parts)
         return out
 
