@@ -2,6 +2,8 @@
 scored. Period-bound sources count only the period's rows; a source without ``period_by`` counts
 every row."""
 
+from decimal import Decimal
+
 import pytest
 from blockkit import run
 
@@ -62,3 +64,33 @@ def test_a_row_in_any_source_is_enough(tmp_path):
     # E1 by its October event, E2 by the roster: both scored; count n = 1 and 0 events
     assert [ev.result(e).status for e in ("E1", "E2")] == ["ok", "ok"]
     assert ev.result("E1").points("n") == 1 and ev.result("E2").points("n") == 0
+
+
+def test_an_unscored_employee_still_has_their_fines(tmp_path):
+    sources = SOURCES + """
+[sources.cases]
+path = "cases.csv"
+period_by = "day"
+[sources.cases.columns]
+employee_id = "str"
+day = "date"
+kind = "enum:harm"
+points = "decimal?"
+fine = "decimal?"
+"""
+    card = CARD.format(active_when='["roster"]') + """
+[[scorecards.s.penalties]]
+id = "handling"
+type = "ranged_per_event"
+source = "cases"
+[scorecards.s.penalties.kinds]
+harm = { points = [1, 3], fine = [50, 100] }
+"""
+    cases = "employee_id,day,kind,points,fine\nE1,2026-10-02,harm,,60.5\n"
+    ev = run(tmp_path, sources, card, {"events.csv": EVENTS, "roster.csv": ROSTER,
+                                       "cases.csv": cases})
+    e1, e2 = ev.result("E1"), ev.result("E2")
+    # E1 is not on the roster: no score, but the 60.5 fine is reported, rounded to 0.01
+    assert e1.status == "inactive" and e1.score is None
+    assert e1.fines == Decimal("60.50")
+    assert e2.status == "ok" and e2.fines == 0 and e2.score == Decimal("0.00")  # n = 0 events

@@ -243,6 +243,8 @@ def _evaluate_card(registry, rs, sc, ctx, res):
     inactive = _inactive(ctx, sc, eids)
     for eid in eids:
         er = res[eid]
+        # fines are reported beside the score, also for an employee who is not scored
+        er.fines = quantize(sum((a.fines for _, a in er.adjustments), 0), r.money, r.mode)
         if eid in inactive:
             for o in er.items:
                 er.lines.extend(o.measure.lines)
@@ -250,8 +252,6 @@ def _evaluate_card(registry, rs, sc, ctx, res):
             er.status = "inactive"
             er.lines.append(Line("total", f"no rows in {inactive[eid]} for {ctx.period}: not "
                                           f"scored (scorecards.{sc.id}.active_when)"))
-            er.fines = quantize(sum((a.fines for _, a in er.adjustments), Fraction(0)),
-                                r.money, r.mode)
             continue
         note = _idle_note(ctx, eid)
         if note is not None:
@@ -289,8 +289,6 @@ def _evaluate_card(registry, rs, sc, ctx, res):
                     text += f", clamped to {fmt(clamped)}"
                 text += f"; score {er.score} (rounded {r.mode.replace('_', '-')} to {r.score})"
                 er.lines.append(Line("total", text, er.score))
-        fines = sum((a.fines for _, a in er.adjustments), 0)
-        er.fines = quantize(fines, r.money, r.mode)
         er.focus = focus_sections(sc, er)
     scores = {eid: (Fraction(res[eid].score) if res[eid].score is not None else None)
               for eid in eids}
