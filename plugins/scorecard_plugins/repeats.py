@@ -118,21 +118,20 @@ class FirstTimeFix(MetricType):
             s = stats.setdefault(eid, {"n": 0, "fixed": 0, "repeats": 0, "flagged": 0,
                                        "open": 0})
             s["n"] += 1
-            where_ = ctx.ref(p.source, line)
-            name = ref or where_
             window_end = _date(anc) + timedelta(days=window)
-            rep_text = None
-            if rep is not None:
-                rep_text = f"{rep[0]} opened {_date(rep[1])}"
+            if ctx.ledger:
+                where_ = ctx.ref(p.source, line)
+                name = ref or where_
+                rep_text = None if rep is None else f"{rep[0]} opened {_date(rep[1])}"
             if flagged is not None:
                 s["flagged"] += 1
                 fixed = bool(flagged)
                 derived = rep is None
-                text = f"{item.id}: {name} flagged {p.flag} = {int(fixed)}"
-                if fixed != derived:
-                    text += (f" (overrides the derivation: "
-                             f"{'came back as ' + rep_text if rep_text else 'no repeat found'})")
                 if ctx.ledger and (not fixed or fixed != derived):
+                    text = f"{item.id}: {name} flagged {p.flag} = {int(fixed)}"
+                    if fixed != derived:
+                        why = "came back as " + rep_text if rep_text else "no repeat found"
+                        text += f" (overrides the derivation: {why})"
                     lines.setdefault(eid, []).append(Line(item.id, text, ref=where_))
             else:
                 fixed = rep is None
