@@ -148,6 +148,15 @@ def test_a_mark_of_three_is_accepted_as_data_md_defines_value(tmp_path):
     assert str(ev.result("F1").score) == "78.33"
 
 
+@pytest.mark.parametrize("mark", ["0", "11", "50"])
+def test_a_rubric_mark_outside_1_to_10_is_refused(tmp_path, mark):
+    # lines 2–16 hold the KPI marks, so F1's self mark for skill is line 17
+    bad = marks("F1", "2026-10", skill=(mark, 8, 8))
+    with pytest.raises(DataError) as e:
+        evaluate(tmp_path, "F1,王芳,floor-3,floor_manager,\n", assessments=bad)
+    assert f"assessments.csv:17:value: {mark} is outside 1..10 for skill" in e.value.message
+
+
 def test_a_site_can_refuse_the_rubric_gap_at_three(tmp_path):
     # the form's five levels leave 3 without a level; a site lists the marks it accepts
     text = ruleset(**{'item_value = "skill"\n':
