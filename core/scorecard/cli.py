@@ -264,7 +264,8 @@ def _pick_run(store, config, run, period):
     if run is not None:
         r = store.run(run)
         if r is None:
-            raise ScorecardError(f"no run {run} in the store")
+            raise ScorecardError(f"no run {run} in {store.path or ':memory:'}; `scorecard runs` "
+                                 f"lists the stored runs")
         return r
     org = site = None
     if config:

@@ -9,8 +9,12 @@ from .columns import format_timestamp, parse_timestamp
 from .errors import ScorecardError
 from .numbers import to_fraction
 from .periods import Period
+from .schema import did_you_mean
 from .store import Store, source_table
 from .workdays import WorkCalendar
+
+#: the operators ``match = { column = { op = ..., value = ... } }`` accepts
+COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
 
 
 @attrs.define
@@ -34,7 +38,11 @@ class Context:
     def table(self, source: str) -> str:
         """The quoted SQL name of a source's table in the store."""
         if source not in self.ruleset.sources:
-            raise ScorecardError(f"{self.ruleset.path}: unknown source {source!r}")
+            raise ScorecardError(
+                f"{self.ruleset.path}: unknown source {source!r}"
+                f"{did_you_mean(source, self.ruleset.sources)} (declared: "
+                f"{', '.join(self.ruleset.sources)}); fix the rule's source or declare "
+                f"[sources.{source}]")
         return f"[{source_table(self.ruleset.dataset, source)}]"
 
     def file(self, source: str) -> str:
@@ -97,8 +105,9 @@ class Context:
                     parts.append(f"{c} IS {'' if want['null'] else 'NOT '}NULL")
                     continue
                 op = want.get("op", "=")
-                if op not in ("=", "!=", "<", "<=", ">", ">="):
-                    raise ScorecardError(f"match.{col}.op: {op!r} is not a comparison")
+                if op not in COMPARISONS:
+                    raise ScorecardError(f"match.{col}.op: {op!r} is not a comparison (use one "
+                                         f"of {', '.join(COMPARISONS)})")
                 parts.append(f"{c} {op} ?")
                 params.append(value(want.get("value")))
             elif isinstance(want, list | tuple):

@@ -1,0 +1,59 @@
+"""Messages for mistakes met while a rule runs or a run is looked up: each names the key or
+file and says what to do."""
+
+import pytest
+from blockkit import run
+from click.testing import CliRunner
+
+from scorecard.cli import cli
+from scorecard.errors import ScorecardError
+
+EVENTS_SRC = """
+[sources.events]
+path = "events.csv"
+period_by = "at"
+[sources.events.columns]
+employee_id = "str"
+at = "timestamp"
+kind = "str"
+"""
+EVENTS = "employee_id,at,kind\nE1,2026-10-01 08:00,a\n"
+
+
+def test_a_match_operator_that_is_not_a_comparison_lists_the_ones_that_are(tmp_path):
+    card = """
+[[scorecards.s.items]]
+id = "n"
+type = "count"
+source = "events"
+match = { kind = { op = "~", value = "a" } }
+"""
+    with pytest.raises(ScorecardError) as e:
+        run(tmp_path, EVENTS_SRC, card, {"events.csv": EVENTS})
+    assert "match.kind.op: '~' is not a comparison (use one of =, !=, <, <=, >, >=)" in \
+        e.value.message
+
+
+def test_an_unknown_source_in_a_rule_names_the_declared_ones(tmp_path):
+    card = """
+[[scorecards.s.items]]
+id = "n"
+type = "count"
+source = "events"
+"""
+    ev = run(tmp_path, EVENTS_SRC, card, {"events.csv": EVENTS})
+    from scorecard.context import Context
+
+    ctx = Context(store=None, ruleset=ev.ruleset, scorecard=None, period=ev.period,
+                  employees={}, calendar=None)
+    with pytest.raises(ScorecardError) as e:
+        ctx.table("event")
+    assert "unknown source 'event'; did you mean 'events'? (declared: employees, events)" in \
+        e.value.message
+
+
+def test_explain_a_run_that_is_not_stored(tmp_path):
+    db = tmp_path / "x.db"
+    r = CliRunner().invoke(cli, ["explain", "E1", "--db", str(db), "--run", "7"])
+    assert r.exit_code == 2
+    assert f"no run 7 in {db}; `scorecard runs` lists the stored runs" in r.output
