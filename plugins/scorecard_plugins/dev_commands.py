@@ -7,9 +7,6 @@ a :class:`string.Template`; ``__module__`` in a path becomes the Python package 
 
 import re
 import string
-import subprocess
-import sys
-from importlib.resources import files
 from pathlib import Path
 
 import click
@@ -41,6 +38,8 @@ def names_for(name: str) -> dict:
 def render(kind: str, name: str, directory) -> Path:
     """Write the ``kind`` ("plugin" or "bundle") scaffold for ``name`` into
     ``directory/scorecard-NAME`` and return that path. Refuses to overwrite anything."""
+    from importlib.resources import files
+
     values = names_for(name)
     target = Path(directory) / values["dist"]
     if target.exists():
@@ -65,6 +64,9 @@ def render(kind: str, name: str, directory) -> Path:
 
 def pip(*args) -> int:
     """Run pip of the interpreter ``scorecard`` runs in; returns its exit code."""
+    import subprocess  # here, not at the top: every `scorecard` start imports this module
+    import sys
+
     return subprocess.run([sys.executable, "-m", "pip", *args]).returncode
 
 

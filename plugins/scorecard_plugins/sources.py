@@ -5,7 +5,6 @@ Readers only yield text cells with line numbers; the core maps and coerces colum
 import codecs
 import csv
 import json
-import sqlite3
 from pathlib import Path
 
 from scorecard import hookimpl
@@ -155,6 +154,8 @@ class SQLiteSource(SourceType):
     description = "A table (table = \"...\") or query (query = \"SELECT ...\") in a SQLite file."
 
     def read(self, spec, base_dir):
+        import sqlite3  # here, not at the top: `scorecard --help` imports every built-in plugin
+
         path = _path(spec, base_dir, "sqlite")
         if bool(spec.table) == bool(spec.query):
             raise ScorecardError(f"{path}: give exactly one of table = \"...\" or query = \"...\"")
