@@ -57,3 +57,39 @@ def test_explain_a_run_that_is_not_stored(tmp_path):
     r = CliRunner().invoke(cli, ["explain", "E1", "--db", str(db), "--run", "7"])
     assert r.exit_code == 2
     assert f"no run 7 in {db}; `scorecard runs` lists the stored runs" in r.output
+
+
+def _staff_csv_ruleset(card):
+    from blockkit import ruleset_text
+
+    text = ruleset_text(EVENTS_SRC, card)
+    assert 'path = "employees.csv"' in text
+    return text.replace('path = "employees.csv"', 'path = "staff.csv"')
+
+
+COUNT_CARD = """
+roles = ["agent"]
+[[scorecards.s.items]]
+id = "n"
+type = "count"
+source = "events"
+"""
+
+
+def test_messages_about_employees_name_the_employees_file_the_rule_set_declares(tmp_path):
+    from scorecard.errors import DataError
+    from scorecard.testing import evaluate_files
+
+    staff = "employee_id,name,role,level\nE1,Ann,agent,\nE2,Bo,agent,\n"
+    events = EVENTS + "X9,2026-10-02 08:00,a\n"
+    with pytest.raises(DataError) as e:
+        evaluate_files(tmp_path / "a", _staff_csv_ruleset(COUNT_CARD),
+                       {"staff.csv": staff, "events.csv": events}, "2026-10")
+    assert "events.csv:3:employee_id: employee_id 'X9' is not in staff.csv" in e.value.message
+    # line 3 of staff.csv: Bo's role has no scorecard
+    with pytest.raises(ScorecardError) as e:
+        evaluate_files(tmp_path / "b", _staff_csv_ruleset(COUNT_CARD),
+                       {"staff.csv": staff.replace("Bo,agent", "Bo,cook"),
+                        "events.csv": EVENTS}, "2026-10")
+    assert "staff.csv:3: role 'cook' of E2 has no scorecard (roles with one: agent)" in \
+        e.value.message

@@ -1,8 +1,6 @@
 """What a plugin sees while it computes one rule: the store, the period, the employees in scope
 and helpers to query a whole period of a source at once."""
 
-from pathlib import Path
-
 import attrs
 
 from .columns import format_timestamp, parse_timestamp
@@ -47,8 +45,7 @@ class Context:
 
     def file(self, source: str) -> str:
         """The name of the source's input file (the source's name when it has no path)."""
-        spec = self.ruleset.sources[source]
-        return Path(spec.path).name if spec.path else source
+        return self.ruleset.file_name(source)
 
     def ref(self, source: str, line) -> str:
         """``contacts.csv:123``: where an employee can find the evidence."""

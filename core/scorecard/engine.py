@@ -190,8 +190,8 @@ def _evaluate(store, rs, period, ledger, ingest_first, only, progress, allow_emp
         roles = sorted({r for sc in rs.scorecards.values() for r in sc.roles})
         e = unmatched[0]
         raise ScorecardError(
-            f"employees.csv:{e['_line']}: role {e['role']!r} of {e['employee_id']} has no "
-            f"scorecard (roles with one: {', '.join(roles)}); fix the role or add it to a "
+            f"{rs.file_name('employees')}:{e['_line']}: role {e['role']!r} of {e['employee_id']} "
+            f"has no scorecard (roles with one: {', '.join(roles)}); fix the role or add it to a "
             f"scorecard's roles ({len(unmatched)} employee(s) affected)")
     results, counters = {}, {}
     for sc_id, emps in by_card.items():

@@ -254,9 +254,9 @@ def _check_employees(conn, rs, names, quarantine, problems, quarantined):
         rows = conn.execute(
             f"SELECT _line, employee_id FROM [{table}] WHERE employee_id NOT IN "
             f"(SELECT employee_id FROM [{emp}]) ORDER BY _line").fetchall()
-        file = Path(rs.sources[name].path or name).name
+        file = rs.file_name(name)
         for line, eid in rows:
-            reason = f"employee_id {eid!r} is not in employees.csv"
+            reason = f"employee_id {eid!r} is not in {rs.file_name('employees')}"
             if quarantine:
                 quarantined.append((rs.dataset, name, file, line, reason, json.dumps([eid])))
             else:

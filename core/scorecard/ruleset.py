@@ -241,6 +241,12 @@ class RuleSet:
         """Namespace of this rule set's source tables in the store: organisation and site."""
         return re.sub(r"[^0-9A-Za-z]+", "_", f"{self.meta.org}__{self.meta.site}").strip("_")
 
+    def file_name(self, source: str) -> str:
+        """The name of a source's input file, as messages and ledger references show it
+        (``contacts.csv``); the source's own name when it has no path."""
+        spec = self.sources[source]
+        return Path(spec.path).name if spec.path else source
+
     def scorecard_for_role(self, role: str) -> Scorecard | None:
         for sc in self.scorecards.values():
             if not sc.roles or role in sc.roles:
