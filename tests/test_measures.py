@@ -588,6 +588,14 @@ def test_measures_check_column_types(tmp_path, card, where):
     assert where in e.value.message
 
 
+def test_limit_breaches_needs_timestamp_columns(tmp_path):
+    card = _limits().replace('end = "closed"', 'end = "case_id"')
+    with pytest.raises(RuleSetError) as e:
+        run(tmp_path, LIMIT_SRC, card, {"cases.csv": LIMIT_ROWS})
+    assert "scorecards.s.items[0]: column 'case_id' of source 'cases' is str; it must be " \
+        "timestamp" in e.value.message
+
+
 def test_count_sum_of_decimals_is_exact(tmp_path):
     src = """
 [sources.h]

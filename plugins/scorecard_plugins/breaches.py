@@ -13,7 +13,14 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Measure, MetricType
 
-from ._common import check_match, day_deadline, describe_seconds, epoch_datetime, parse_limit
+from ._common import (
+    check_match,
+    day_deadline,
+    describe_seconds,
+    epoch_datetime,
+    parse_limit,
+    require_types,
+)
 
 
 # -- limit breaches ----------------------------------------------------------------------------
@@ -52,9 +59,7 @@ class LimitBreaches(MetricType):
             check_match(rs, p.source, c.when, f"{item.path}.cases[{i}].when")
         check_match(rs, p.source, p.match, item.path)
         require_source(rs, p.source, item.path, [p.start, p.end, p.ref_column])
-        for col in (p.start, p.end):
-            if rs.columns[p.source][col].type != "timestamp":
-                raise SchemaError(f"{item.path}", f"{col!r} must be a timestamp column")
+        require_types(rs, p.source, [p.start, p.end], ("timestamp",), item.path)
         if p.open_end not in ("overdue", "breach", "ignore"):
             raise SchemaError(f"{item.path}.open_end", "one of overdue, breach, ignore")
 

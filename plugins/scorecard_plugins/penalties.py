@@ -16,7 +16,7 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Adjustment, Line, PenaltyType
 
-from ._common import single_rows
+from ._common import require_types, single_rows
 
 
 @attrs.frozen
@@ -36,9 +36,7 @@ class EventPoints(PenaltyType):
     def validate(self, rs, sc, pen):
         p = pen.params
         require_source(rs, p.source, pen.path, [p.kind_column, p.count_column, *p.match])
-        if p.count_column and rs.columns[p.source][p.count_column].type != "int":
-            raise SchemaError(f"{pen.path}.count_column", f"{p.count_column!r} must be an int "
-                                                          f"column")
+        require_types(rs, p.source, [p.count_column], ("int",), f"{pen.path}.count_column")
 
     def apply(self, ctx, pen):
         p = pen.params
@@ -258,9 +256,8 @@ class Escalating(PenaltyType):
             raise SchemaError(f"{pen.path}.after_last", "one of repeat_last, error")
         if p.on_mismatch not in ("error", "rule"):
             raise SchemaError(f"{pen.path}.on_mismatch", "one of error, rule")
-        if rs.columns[p.source][p.date_column].type not in ("date", "timestamp"):
-            raise SchemaError(f"{pen.path}.date_column", f"{p.date_column!r} must be a date or "
-                                                         f"timestamp column")
+        require_types(rs, p.source, [p.date_column], ("date", "timestamp"),
+                      f"{pen.path}.date_column")
 
     def apply(self, ctx, pen):
         p = pen.params

@@ -18,7 +18,7 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Measure, MetricType
 
-from ._common import check_match
+from ._common import check_match, require_types
 
 DAY = 86400
 
@@ -56,12 +56,8 @@ class FirstTimeFix(MetricType):
         check_match(rs, p.source, p.match, item.path)
         require_source(rs, p.source, item.path,
                        ["employee_id", p.vin, p.fault, p.opened, p.closed, p.flag, p.ref_column])
-        cols = rs.columns[p.source]
-        for c in (p.opened, p.closed):
-            if c is not None and cols[c].type != "timestamp":
-                raise SchemaError(item.path, f"{c!r} of source {p.source!r} must be a timestamp")
-        if p.flag is not None and cols[p.flag].type != "bool":
-            raise SchemaError(f"{item.path}.flag", f"{p.flag!r} must be a bool column")
+        require_types(rs, p.source, [p.opened, p.closed], ("timestamp",), item.path)
+        require_types(rs, p.source, [p.flag], ("bool",), f"{item.path}.flag")
         if rs.sources[p.source].period_by != p.opened:
             raise SchemaError(f"sources.{p.source}.period_by",
                               f"must be {p.opened!r} for {item.path} (an order belongs to the "

@@ -20,7 +20,7 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Measure, MetricType
 
-from ._common import check_match, day_deadline, epoch_datetime, parse_limit
+from ._common import check_match, day_deadline, epoch_datetime, parse_limit, require_types
 
 
 @attrs.frozen
@@ -61,12 +61,9 @@ class Timeliness(MetricType):
         check_match(rs, p.source, p.match, item.path)
         require_source(rs, p.source, item.path,
                        ["employee_id", p.start, p.valid, p.ref_column, *(s.end for s in p.steps)])
-        cols = rs.columns[p.source]
-        for c in (p.start, *(s.end for s in p.steps)):
-            if cols[c].type != "timestamp":
-                raise SchemaError(item.path, f"{c!r} of source {p.source!r} must be a timestamp")
-        if p.valid is not None and cols[p.valid].type != "bool":
-            raise SchemaError(f"{item.path}.valid", f"{p.valid!r} must be a bool column")
+        require_types(rs, p.source, [p.start, *(s.end for s in p.steps)], ("timestamp",),
+                      item.path)
+        require_types(rs, p.source, [p.valid], ("bool",), f"{item.path}.valid")
         if p.open_end not in ("late", "pending"):
             raise SchemaError(f"{item.path}.open_end", "one of late, pending")
 
