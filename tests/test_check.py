@@ -236,6 +236,17 @@ def test_data_headers_against_declared_columns(tmp_path):
     assert fs["sources.visits.path"][0] == "warning"
 
 
+
+def test_check_finds_a_column_where_ingest_does(tmp_path):
+    # a byte-order mark and another case: ingest loads this header, so check must not call the
+    # column missing
+    fixed = REVISITS.replace("points = 10", "points = 5")
+    files = dict(FILES, **{"visits.csv": "\ufeffEmployee_ID,AT,Done\nE1,2026-10-01 08:00,1\n"})
+    fs = [f for f in findings(tmp_path, fixed + OTHER, files) if f.path.startswith("sources.")]
+    assert [f for f in fs if f.severity == "error"] == []
+    ev = evaluate_files(tmp_path, HEAD + fixed + OTHER, files, "2026-10")
+    assert ev.result("E1").item("revisits").measure.value == 100  # 1 of 1 done
+
 def test_check_json_and_site_file(tmp_path):
     write_files(tmp_path, {"base.toml": HEAD + REVISITS.replace("points = 10", "points = 5")
                            + OTHER, **FILES,

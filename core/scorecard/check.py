@@ -17,6 +17,7 @@ from pathlib import Path
 import attrs
 
 from .errors import RuleSetError, ScorecardError
+from .ingest import clean_header, column_position
 from .numbers import fmt
 from .registry import get_registry
 from .schema import locate
@@ -180,10 +181,10 @@ def _columns(rs, reg) -> list[Finding]:
                     out.append(Finding("error", f"{it.path}", f"reads column(s) "
                                        f"{', '.join(missing)} that source {src!r} does not "
                                        f"declare"))
-            for name in ("base_source",):
-                src = getattr(getattr(it.score, "params", None), name, None)
-                if src in read:
-                    read[src] |= set(rs.columns[src])
+            # a scorer reading a base from a source (scorers do not list their columns)
+            src = getattr(getattr(it.score, "params", None), "base_source", None)
+            if src in read:
+                read[src] |= set(rs.columns[src])
         for p in sc.penalties:
             src = getattr(p.params, "source", None)
             if src in read:
@@ -209,14 +210,15 @@ def _headers(rs, reg) -> list[Finding]:
         path = f"sources.{name}"
         try:
             raw = reg.get("source", spec.type).read(spec, rs.base_dir)
-            header = [(h or "").strip().lstrip("\ufeff") for h in raw.header]
+            header = clean_header(raw.header)
         except (ScorecardError, OSError) as e:
             msg = e.message if isinstance(e, ScorecardError) else str(e)
             out.append(Finding("warning", f"{path}.path", f"cannot read the data: {msg}"))
             continue
-        lowered = {h.lower() for h in header}
+        lowered = {h.lower(): i for i, h in enumerate(header)}
         wanted = {c: (cs.header or c) for c, cs in rs.columns[name].items()}
-        missing = [w for w in wanted.values() if w not in header and w.lower() not in lowered]
+        # as ingest finds them: the exact name, else ignoring case
+        missing = [w for w in wanted.values() if column_position(header, lowered, w) is None]
         if missing:
             out.append(Finding("error", f"{path}.columns", f"{raw.file} has no column(s) "
                                f"{', '.join(missing)} (its header: {', '.join(header)})"))

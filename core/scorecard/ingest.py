@@ -41,6 +41,20 @@ def input_path(rs, name) -> Path | None:
     return p if p.is_absolute() else rs.base_dir / p
 
 
+def clean_header(names) -> list[str]:
+    """A file's header as the declared columns are matched against it: None as "", surrounding
+    spaces and a byte-order mark (Excel's UTF-8 CSV) removed."""
+    return [(h or "").strip().lstrip("\ufeff") for h in names]
+
+
+def column_position(header: list[str], lowered: dict, want: str) -> int | None:
+    """Where column ``want`` is in ``header``: the exact name, else ignoring case (``lowered``:
+    ``{name.lower(): position}``); None when it is not there."""
+    if want in header:
+        return header.index(want)
+    return lowered.get(want.lower())
+
+
 def data_fingerprint(fingerprints: dict) -> str:
     return hashlib.sha256(json.dumps(fingerprints, sort_keys=True).encode()).hexdigest()
 
@@ -121,7 +135,7 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
         return f"{path.name} (absent, optional)", 0
     raw = reader.read(spec, rs.base_dir)
     file = raw.file
-    header = [(h or "").strip().lstrip("\ufeff") for h in raw.header]
+    header = clean_header(raw.header)
     index = {}
     lowered = {h.lower(): i for i, h in enumerate(header)}
     missing = []
@@ -131,12 +145,11 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
             raise DataError([(f"{file}:1", f"column {want!r} appears {header.count(want)} times "
                                            f"in the header; which one is meant is unclear")],
                             hint="Rename or remove the extra column in the export.")
-        if want in header:
-            index[c] = header.index(want)
-        elif want.lower() in lowered:
-            index[c] = lowered[want.lower()]
-        else:
+        pos = column_position(header, lowered, want)
+        if pos is None:
             missing.append(want)
+        else:
+            index[c] = pos
     if missing:
         hints = "; ".join(f"{m!r}{did_you_mean(m, header)}" for m in missing)
         raise DataError(
