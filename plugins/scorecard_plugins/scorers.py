@@ -88,40 +88,32 @@ class Shortfall(Scorer):
         out = {}
         for eid, m in measures.items():
             base, base_text = base_for(item, p, marks, eid, ledger)
-            if not ledger:
-                out[eid] = self._points(item, p, base, m.value)
-                continue
             if m.value is None:
                 if p.no_data == "leave_out":
-                    out[eid] = Scored(None, (Line(item.id, f"{item.id}: no data: left out"),))
+                    out[eid] = Scored(None, (Line(item.id, f"{item.id}: no data: left out"),)
+                                      if ledger else ())
                 else:
                     pts = _clamp(item, base)
                     out[eid] = Scored(pts, (Line(item.id, f"{item.id}: no survey data: keeps "
-                                                          f"{base_text} → {fmt(pts)}", pts),))
+                                                          f"{base_text} → {fmt(pts)}", pts),)
+                                      if ledger else ())
                 continue
-            if m.value >= p.target:
-                steps = 0
-                why = f"{fmt(m.value)} ≥ target {fmt(p.target)}"
-            else:
-                steps = ceil_div(p.target - m.value, p.step)
-                why = (f"{fmt(m.value)} < target {fmt(p.target)}: ⌈({fmt(p.target)} − "
-                       f"{fmt(m.value)}) / {fmt(p.step)}⌉ = {steps} step(s)")
+            steps = 0 if m.value >= p.target else ceil_div(p.target - m.value, p.step)
             raw = base - steps * p.per_step
             pts = _clamp(item, raw)
+            if not ledger:
+                out[eid] = Scored(pts)
+                continue
+            if steps == 0:
+                why = f"{fmt(m.value)} ≥ target {fmt(p.target)}"
+            else:
+                why = (f"{fmt(m.value)} < target {fmt(p.target)}: ⌈({fmt(p.target)} − "
+                       f"{fmt(m.value)}) / {fmt(p.step)}⌉ = {steps} step(s)")
             out[eid] = Scored(pts, (Line(item.id, f"{item.id}: {why}; {base_text} − {steps} × "
                                                   f"{fmt(p.per_step)} = {fmt(raw)}"
                                                   f"{_clamp_text(item, raw, pts)} → {fmt(pts)}",
                                          pts),))
         return out
-
-
-    @staticmethod
-    def _points(item, p, base, value):
-        """The points alone, without the ledger's words."""
-        if value is None:
-            return Scored(None if p.no_data == "leave_out" else _clamp(item, base))
-        steps = 0 if value >= p.target else ceil_div(p.target - value, p.step)
-        return Scored(_clamp(item, base - steps * p.per_step))
 
 
 @attrs.frozen
