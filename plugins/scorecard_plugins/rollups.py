@@ -15,13 +15,13 @@ from .item_bands import band_text, item_band
 
 
 def _common(f):
-    f = click.option("--db", help="SQLite database (default: scorecard.db beside the rule "
-                                  "set).")(f)
+    """--db and --format as every command has them; --config required here."""
+    from scorecard.cli import db_option, format_option
+
+    f = db_option(f)
     f = click.option("--config", "-c", "config", required=True,
                      type=click.Path(dir_okay=False), help="Rule set (TOML).")(f)
-    f = click.option("--format", "fmt_", type=click.Choice(["table", "json", "csv"]),
-                     default="table", show_default=True, help="Output format.")(f)
-    return f
+    return format_option(f)
 
 
 def _open(config, db):
