@@ -327,12 +327,11 @@ def explain(employee, config, db, period, run, fmt_):
     r = _pick_run(store, config, run, period)
     res = [x for x in store.results(r["id"]) if x["employee_id"] == employee]
     if not res:
-        ids = [x["employee_id"] for x in store.results(r["id"])]
-        import difflib
+        from .schema import did_you_mean
 
-        close = difflib.get_close_matches(employee, ids, n=1)
+        ids = [x["employee_id"] for x in store.results(r["id"])]
         raise ScorecardError(f"no employee {employee!r} in run {r['id']}"
-                             + (f"; did you mean {close[0]!r}?" if close else ""))
+                             f"{did_you_mean(employee, ids)}")
     res = res[0]
     items = store.items(r["id"], employee)
     lines = store.explanations(r["id"], employee)

@@ -8,6 +8,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import ScorecardError
+from .schema import did_you_mean
 
 DEFAULT_PLUGINS = (
     "scorecard_plugins.sources",
@@ -55,8 +56,6 @@ def register_plugin(plugin, name):
     """Register one plugin after checking it: its hook-spec version, the signatures of its hook
     implementations (pluggy) and that every ``@hookimpl`` names a real hook. Raises
     :class:`ScorecardError` naming the plugin; nothing is left registered on failure."""
-    import difflib
-
     _check_version(plugin, name)
     try:
         pm.register(plugin, name)
@@ -66,10 +65,9 @@ def register_plugin(plugin, name):
     if unknown:
         pm.unregister(name=name)
         known = [n for n in dir(hookspecs) if n.startswith("register_")]
-        hint = difflib.get_close_matches(unknown[0], known, n=1)
         raise ScorecardError(
             f"plugin {name!r} implements {unknown[0]!r}, which is not a scorecard hook"
-            + (f"; did you mean {hint[0]!r}?" if hint else f" (hooks: {', '.join(known)})"))
+            + (did_you_mean(unknown[0], known) or f" (hooks: {', '.join(known)})"))
 
 
 def load_plugins():

@@ -1,11 +1,10 @@
 """Everything the plugins registered, by kind and name, with the plugin that registered it."""
 
-import difflib
-
 import attrs
 
 from .errors import EvaluationError, ScorecardError
 from .plugins import load_plugins
+from .schema import did_you_mean
 
 #: registration hook -> the kind of thing it registers (as the rule set calls it)
 KINDS = {
@@ -35,8 +34,7 @@ class Registry:
         table = self.by_kind[kind]
         if name in table:
             return table[name]
-        close = difflib.get_close_matches(name, list(table), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(name, table)
         known = ", ".join(sorted(table)) or "none installed"
         from . import plugins
 

@@ -46,6 +46,8 @@ def _typename(t) -> str:
 
 
 def did_you_mean(name: str, known) -> str:
+    """``; did you mean 'x'?`` for the closest of ``known`` to ``name``, or "" when none is
+    close."""
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
