@@ -509,6 +509,15 @@ def test_rater_mean_bad_marks(tmp_path, value, reason):
     assert reason in e.value.message
 
 
+def test_rater_mean_second_mark_by_one_rater(tmp_path):
+    # E1's superior marks skill again at line 7: refused, naming the first mark at line 3
+    rows = RATINGS + "E1,2026-10,skill,superior,5\n"
+    with pytest.raises(DataError) as e:
+        run(tmp_path, RATER_SRC, _raters("require_all = false"), {"ratings.csv": rows})
+    assert "ratings.csv:7: superior marked skill for E1 twice in 2026-10 (first at " \
+        "ratings.csv:3); keep one" in e.value.message
+
+
 COND_SRC = """
 [sources.review]
 path = "review.csv"

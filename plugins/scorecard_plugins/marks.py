@@ -148,7 +148,8 @@ class RaterMean(MetricType):
             _check_recorded(p, f, f"{ref}:{p.value_column}", p.item_value, "mark")
             if rater in marks.setdefault(eid, {}):
                 raise DataError([(ref, f"{rater} marked {p.item_value} for {eid} twice in "
-                                       f"{ctx.period} (first at {marks[eid][rater][1]})")])
+                                       f"{ctx.period} (first at {marks[eid][rater][1]}); keep "
+                                       f"one")])
             marks[eid][rater] = (f, ref)
         out = {}
         for eid in ctx.employees:

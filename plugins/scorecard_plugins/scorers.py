@@ -206,7 +206,9 @@ class Tiers(Scorer):
                 if p.otherwise is None:
                     from scorecard.errors import EvaluationError
 
-                    raise EvaluationError(f"{item.path}: no tier matches {fmt(m.value)} for {eid}")
+                    raise EvaluationError(f"{item.path}.score.tiers: no tier matches "
+                                          f"{fmt(m.value)} for {eid}; add a tier that covers it, "
+                                          f"or set otherwise")
                 pts = p.otherwise
             else:
                 pts = tier.points

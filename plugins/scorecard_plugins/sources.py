@@ -61,7 +61,9 @@ class CSVSource(SourceType):
         try:
             codecs.lookup(enc)
         except LookupError:
-            raise ScorecardError(f"{path}: unknown encoding {enc!r}") from None
+            raise ScorecardError(f"{path}: unknown encoding {enc!r}; set encoding = \"...\" on "
+                                 f"the source to a codec such as \"utf-8\" or \"gb18030\", or "
+                                 f"\"auto\"") from None
         f = open(path, encoding=enc, newline="")
         reader = csv.reader(f, delimiter=spec.delimiter)
         try:
