@@ -53,14 +53,13 @@ class Comparison:
 
 def with_sources_of(rs, data_rs):
     """Rule set ``rs`` reading ``data_rs``'s files (sources paired by name)."""
-    data = copy.deepcopy(rs.merged.data if rs.merged is not None else rs.data)
+    data = copy.deepcopy(rs.merged_data)
     for name in rs.sources:
         if name not in data_rs.sources:
             raise ScorecardError(f"{rs.path}: source {name!r} has no counterpart in "
                                  f"{data_rs.path}, whose data is compared (sources there: "
                                  f"{', '.join(data_rs.sources)})")
-        theirs = data_rs.merged.data["sources"][name] if data_rs.merged else \
-            data_rs.data["sources"][name]
+        theirs = data_rs.merged_data["sources"][name]
         mine = data["sources"][name]
         for key in ("type", "path", "encoding", "delimiter", "sheet", "table", "query"):
             mine.pop(key, None)

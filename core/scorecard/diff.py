@@ -147,7 +147,7 @@ def diff_data(a: dict, b: dict) -> list[Change]:
 def _resolved(rs) -> dict:
     """The merged data with source paths made absolute: two sites reading one file do not
     differ because their rule sets sit in different folders."""
-    data = copy.deepcopy(rs.merged.data if rs.merged is not None else rs.data)
+    data = copy.deepcopy(rs.merged_data)
     for spec in (data.get("sources") or {}).values():
         if isinstance(spec, dict) and isinstance(spec.get("path"), str):
             spec["path"] = Path(rs.base_dir, spec["path"]).resolve().as_posix()

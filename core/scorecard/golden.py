@@ -133,7 +133,7 @@ def _read_case(path: Path):
 
 
 def _case_ruleset(rs, files: dict, tmp: Path, bad):
-    data = copy.deepcopy(rs.merged.data if rs.merged is not None else rs.data)
+    data = copy.deepcopy(rs.merged_data)
     for name in files:
         if name not in rs.sources:
             raise bad(f"files.{name}", f"the rule set has no source {name!r}"

@@ -233,6 +233,12 @@ class RuleSet:
         return self.path.parent
 
     @property
+    def merged_data(self) -> dict:
+        """The TOML data with the ``extends`` chain merged (a rule set evolved to read other
+        files keeps its original chain in ``merged``, and so this data)."""
+        return self.merged.data if self.merged is not None else self.data
+
+    @property
     def hash(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
