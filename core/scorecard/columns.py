@@ -4,6 +4,7 @@ Store types: str/enum/period/date/decimal as TEXT (decimals as exact strings, ne
 int and bool (0/1) as INTEGER, timestamps as INTEGER seconds since 1970-01-01 in the site's local
 time (durations are then exact integer differences, computed in SQL)."""
 
+import contextlib
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -173,11 +174,11 @@ def make_converter(spec):
             text = s.strip()
             if len(text) > 10 and text[10:] in _MIDNIGHT:
                 text = text[:10]  # a date cell of Excel arrives as midnight of that date
-            try:
-                return date.fromisoformat(text).isoformat() if len(text) == 10 and \
-                    text[4] == text[7] == "-" else _bad_date(s)
-            except ValueError:
-                raise ValueError(f"{s!r} is not a date YYYY-MM-DD") from None
+            # only YYYY-MM-DD: fromisoformat alone would also take 20261001 and 2026-W40-4
+            if len(text) == 10 and text[4] == text[7] == "-":
+                with contextlib.suppress(ValueError):
+                    return date.fromisoformat(text).isoformat()
+            raise ValueError(f"{s!r} is not a date YYYY-MM-DD")
 
         return conv_date
     if t == "period":
@@ -243,10 +244,6 @@ def column_converter(spec, convert):
 
         return ts_column
     return lambda texts: list(map(convert, texts))
-
-
-def _bad_date(s):
-    raise ValueError(s)
 
 
 def python_value(spec, stored):
