@@ -139,6 +139,15 @@ class Timeliness(MetricType):
         out = {}
         for eid in ctx.employees:
             n, timely, invalid, pending = stats.get(eid, (0, 0, 0, 0))
+            if n == 0:
+                v = p.when_empty
+                data = {"valid": 0, "by_rule": v is not None}
+            else:
+                v = Fraction(timely, n) * p.scale
+                data = {"valid": n, "timely": timely}
+            if not ctx.ledger:
+                out[eid] = Measure(v, (), data)
+                continue
             extra = []
             if invalid:
                 extra.append(f"{invalid} invalid ignored")
@@ -146,16 +155,11 @@ class Timeliness(MetricType):
                 extra.append(f"{pending} pending left out")
             tail = f" ({', '.join(extra)})" if extra else ""
             if n == 0:
-                v = p.when_empty
                 text = (f"{item.id}: no valid row this period{tail}: no data" if v is None else
                         f"{item.id}: no valid row this period{tail}: {fmt(v)} by rule")
-                out[eid] = Measure(v, (Line(item.id, text), *lines.get(eid, ())),
-                                   {"valid": 0, "by_rule": v is not None})
-                continue
-            v = Fraction(timely, n) * p.scale
-            out[eid] = Measure(v, (Line(item.id, f"{item.id}: timely {timely}/{n} × "
-                                                 f"{fmt(p.scale)} = {fmt(v)}{tail}"),
-                                   *lines.get(eid, ())), {"valid": n, "timely": timely})
+            else:
+                text = f"{item.id}: timely {timely}/{n} × {fmt(p.scale)} = {fmt(v)}{tail}"
+            out[eid] = Measure(v, (Line(item.id, text), *lines.get(eid, ())), data)
         return out
 
 
