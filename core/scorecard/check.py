@@ -69,7 +69,7 @@ def check_ruleset(rs, data: bool = True) -> list[Finding]:
     out += _columns(rs, reg)
     if data:
         out += _headers(rs, reg)
-    merged = getattr(rs, "merged", None)
+    merged = rs.merged
     if merged is not None and len(merged.files) > 1:
         out = [attrs.evolve(f, file=str(merged.file_of(f.path))) for f in out]
     order = {s: i for i, s in enumerate(SEVERITIES)}
@@ -234,7 +234,7 @@ def refuse_errors(rs):
     """Raise (exit code 2) when the rule set has error findings; data files are not read."""
     errors = [f for f in check_ruleset(rs, data=False) if f.severity == "error"]
     if errors:
-        first, merged = errors[0], getattr(rs, "merged", None)
+        first, merged = errors[0], rs.merged
         file = Path(first.file) if first.file else rs.path
         text = merged.texts.get(file, "") if merged is not None else rs.text
         more = "".join(f"\n{f.text()}" for f in errors[1:])

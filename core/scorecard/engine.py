@@ -365,7 +365,7 @@ def _inactive(ctx, sc, eids) -> dict:
 
 def _idle_note(ctx, eid):
     """A ledger note for an employee with no row at all in the period's data."""
-    active = getattr(ctx, "active", None) or {}
+    active = ctx.active
     if active and not any(eid in ids for ids in active.values()):
         return Line("note", f"no row in {', '.join(active)} for {ctx.period}: every item is at "
                             f"its base (set scorecards.{ctx.scorecard.id}.active_when to leave "
