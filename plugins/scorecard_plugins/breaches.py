@@ -144,7 +144,7 @@ class LimitBreaches(MetricType):
         self._uncovered(ctx, item, p, sorted(uncovered))
         lines: dict[str, list] = {}
         if ctx.ledger:
-            labels = [c.label or self._case_text(c) for c in p.cases]
+            labels = self._labels(p)
             file = ctx.file(p.source)  # ctx.ref(source, line) is "file:line"
             for eid, line, r, s, e, el, c in ctx.query(
                     f"SELECT employee_id, _line, ref, s, e, elapsed, c FROM ({inner}) "
@@ -159,12 +159,14 @@ class LimitBreaches(MetricType):
                     ref=where_))
         return self._measures(ctx, item, p, counts, lines)
 
-    def _case_text(self, case):
-        return ", ".join(f"{k}={'/'.join(map(str, v)) if isinstance(v, list) else v}"
-                         for k, v in case.when.items()) or "all"
+    def _labels(self, p):
+        """Each case's label for the ledger (its own, or its conditions)."""
+        return [c.label or ", ".join(f"{k}={'/'.join(map(str, v)) if isinstance(v, list) else v}"
+                                     for k, v in c.when.items()) or "all" for c in p.cases]
 
     def _measures(self, ctx, item, p, counts, lines):
         out = {}
+        labels = self._labels(p) if ctx.ledger else None
         for eid in ctx.employees:
             per = counts.get(eid, {})
             total = sum(n for n, _ in per.values())
@@ -174,7 +176,7 @@ class LimitBreaches(MetricType):
                 out[eid] = Measure(breaches, (), data)
                 continue
             summary = "; ".join(
-                f"{p.cases[c].label or self._case_text(p.cases[c])}: {b}/{n} over "
+                f"{labels[c]}: {b}/{n} over "
                 f"{p.cases[c].limit}" for c, (n, b) in sorted(per.items()))
             head = Line(item.id, f"{item.id}: {breaches} breach(es) in {total} row(s)"
                                  f"{' — ' + summary if summary else ''}")
@@ -189,6 +191,7 @@ class LimitBreaches(MetricType):
         counts: dict[str, dict] = {}
         lines: dict[str, list] = {}
         period_end = datetime.combine(ctx.period.end, datetime.min.time())
+        labels = self._labels(p) if ctx.ledger else None
         for eid, line, r, s, e, c in rows:
             if eid not in ctx.employees:
                 continue
@@ -201,9 +204,8 @@ class LimitBreaches(MetricType):
             n, b = counts.setdefault(eid, {}).get(c, (0, 0))
             counts[eid][c] = (n + 1, b + int(breach))
             if breach and ctx.ledger:
-                label = p.cases[c].label or self._case_text(p.cases[c])
                 lines.setdefault(eid, []).append(Line(
-                    item.id, f"{item.id}: {r or ctx.ref(p.source, line)} ({label}) received "
+                    item.id, f"{item.id}: {r or ctx.ref(p.source, line)} ({labels[c]}) received "
                              f"{ctx.timestamp(s)}, {how}: breach", ref=ctx.ref(p.source, line)))
         return self._measures(ctx, item, p, counts, lines)
 
