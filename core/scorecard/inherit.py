@@ -223,10 +223,11 @@ def _copy(v):
 def single(path, text, data) -> Merged:
     """A rule set without ``extends``, in the same shape (every key from its one file)."""
     path = Path(path)
+    tree = _tag(data, path)
     flat: dict = {}
-    _flatten(_tag(data, path), "", flat)
+    _flatten(tree, "", flat)
     return Merged(data=data, text=text, files=(path,), texts={path: text}, origin=flat,
-                  tree=_tag(data, path))
+                  tree=tree)
 
 
 def provenance_rows(merged: Merged) -> list[dict]:
