@@ -4,8 +4,10 @@ Each ``register_*`` hook receives a ``register`` callable; call it once per thin
 Registered objects are looked up by their ``name`` from the rule set's ``type = "..."`` keys, and
 two plugins registering the same name is an error that names both.
 
-Hooks are called once when the plugin manager loads (registration) or once per rule per
-evaluation through the registered objects' methods: never once per record.
+The hooks are called once per process: ``register_commands`` when the CLI starts, the others
+when the registry is first needed (:func:`scorecard.registry.get_registry`), newest plugin
+first. The registered objects' methods are then called once per rule per evaluation: never once
+per record.
 """
 
 from pluggy import HookimplMarker, HookspecMarker
