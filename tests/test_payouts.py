@@ -91,6 +91,21 @@ def test_unknown_level_is_an_error(tmp_path):
     assert "fix the employee's level or add it to the rule set" in e.value.message
 
 
+def test_unknown_level_names_the_employees_file_the_rule_set_reads(tmp_path):
+    # a site exporting its staff list as staff.csv: the error points at that file, line 3
+    from blockkit import ruleset_text
+
+    from scorecard.testing import evaluate_files
+
+    emps = "employee_id,name,role,level\nE1,Ann,agent,junior\nE2,Bo,agent,expert\n"
+    text = ruleset_text(SRC, _level()).replace('path = "employees.csv"', 'path = "staff.csv"')
+    with pytest.raises(ScorecardError) as e:
+        evaluate_files(tmp_path, text, {"staff.csv": emps, "kpi.csv": KPI, "fines.csv": FINES},
+                       "2026-10")
+    assert "staff.csv:3: level 'expert' of E2 has no entry in scorecards.s.payout.bases" \
+        in e.value.message
+
+
 POSITION = ITEM + """
 [scorecards.s.grading]
 type = "bands"

@@ -34,8 +34,9 @@ class PositionParams:
 def _employee_key(ctx, er, key, table, path):
     value = er.employee.get(key)
     if value not in table:
+        # the employees source's own file name: a site may export it as staff.csv
         raise ScorecardError(
-            f"employees.csv:{er.employee.get('_line')}: {key} {value!r} of "
+            f"{ctx.ref('employees', er.employee.get('_line'))}: {key} {value!r} of "
             f"{er.employee_id} has no entry in {path} (known: {', '.join(table)}); fix the "
             f"employee's {key} or add it to the rule set")
     return value, table[value]
