@@ -39,10 +39,12 @@ class Bundle:
 
 
 def get_bundle(name: str) -> Bundle:
+    """The installed bundle called ``name`` (``--org``); an unknown name lists the known ones."""
     return get_registry().get("bundle", name, where="--org: ")
 
 
 def bundles() -> list[Bundle]:
+    """Every installed bundle, by name."""
     reg = get_registry()
     return [reg.by_kind["bundle"][n] for n in reg.names("bundle")]
 

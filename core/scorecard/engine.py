@@ -127,6 +127,8 @@ EXACT_FIELDS = {Measure: ("value",), Scored: ("points",), Adjustment: ("points",
 
 
 def load_employees(store, rs):
+    """``{employee_id: record}`` from the ingested employees source, ordered by id; a blank site
+    is the rule set's site."""
     cols = list(rs.columns["employees"])
     table = source_table(rs.dataset, "employees")
     rows = store.conn.execute(
@@ -474,6 +476,8 @@ _HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # = js
 
 
 def result_hash(results, items) -> str:
+    """SHA-256 of the results and item rows without their run id: equal for equal outcomes
+    (the ledger is not part of it)."""
     h = hashlib.sha256()
     # one encoder for all rows: json.dumps with options builds a new one per call
     for r in results:

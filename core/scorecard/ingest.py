@@ -34,6 +34,8 @@ def source_fingerprint(rs, name) -> str:
 
 
 def input_path(rs, name) -> Path | None:
+    """A source's file, relative paths taken from the rule set's directory; None without a
+    path."""
     spec = rs.sources[name]
     if spec.path is None:
         return None
@@ -56,6 +58,7 @@ def column_position(header: list[str], lowered: dict, want: str) -> int | None:
 
 
 def data_fingerprint(fingerprints: dict) -> str:
+    """One fingerprint for all the sources' fingerprints (``{source: fingerprint}``)."""
     return hashlib.sha256(json.dumps(fingerprints, sort_keys=True).encode()).hexdigest()
 
 

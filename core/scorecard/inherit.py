@@ -154,6 +154,7 @@ def _flatten(origin, prefix, out):
 
 
 def has_extends(data) -> bool:
+    """Whether the rule set's ``[ruleset]`` names a rule set it extends."""
     rs = data.get("ruleset")
     return isinstance(rs, dict) and "extends" in rs
 

@@ -92,6 +92,8 @@ def ceil_div(a: Fraction, b: Fraction) -> int:
 
 
 def clamp(value: Fraction, low=None, high=None) -> Fraction:
+    """``value`` within [low, high] (either bound may be None); a bound is returned as a
+    Fraction."""
     if low is not None and value < low:
         return Fraction(low)
     if high is not None and value > high:

@@ -37,6 +37,8 @@ def progress(label: str, unit: str, total: int | None = None):
 
 
 def table(rows: list[dict], columns: list[str], headers: list[str] | None = None) -> str:
+    """A plain-text table of ``rows`` (dicts) with the given columns, aligned for terminals
+    (CJK characters count two columns)."""
     headers = headers or columns
     cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
     widths = [max([_w(h)] + [_w(row[i]) for row in cells]) for i, h in enumerate(headers)]
@@ -57,6 +59,7 @@ def _pad(text: str, width: int) -> str:
 
 
 def to_csv(rows: list[dict], columns: list[str]) -> str:
+    """CSV text with a header row; None is an empty cell."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns)
@@ -66,4 +69,5 @@ def to_csv(rows: list[dict], columns: list[str]) -> str:
 
 
 def to_json(obj) -> str:
+    """Indented JSON, non-ASCII text kept as it is (Decimal and others as their str)."""
     return json.dumps(obj, ensure_ascii=False, indent=2, default=str)

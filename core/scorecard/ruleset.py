@@ -23,6 +23,9 @@ COLUMN_TYPES = ("str", "int", "decimal", "bool", "timestamp", "date", "period", 
 
 @attrs.frozen
 class ColumnSpec:
+    """One declared column of a source: its type, whether a blank cell is allowed, a default, the
+    enum choices, a range and the file's header when it differs."""
+
     type: Literal["str", "int", "decimal", "bool", "timestamp", "date", "period", "enum"] = "str"
     required: bool = True  # a blank cell is an error (unless there is a default)
     default: Any = None  # used for a blank cell
@@ -58,6 +61,9 @@ def parse_column(value, path) -> ColumnSpec:
 
 @attrs.frozen
 class SourceSpec:
+    """``[sources.NAME]``: how to read one input (reader type, path ...), the column deciding
+    its rows' period, its unique key and its declared columns."""
+
     type: str = "csv"
     path: str | None = None
     encoding: str = "auto"
@@ -75,6 +81,8 @@ class SourceSpec:
 
 @attrs.frozen
 class RuleSetMeta:
+    """``[ruleset]``: organisation, bundle, site, period kind, currency, titles, ``extends``."""
+
     org: str
     bundle: str | None = None
     site: str = "main"
@@ -88,6 +96,8 @@ class RuleSetMeta:
 
 @attrs.frozen
 class Rounding:
+    """``[rounding]``: the steps final scores and money are rounded to, once, and the mode."""
+
     score: str = "0.01"
     money: str = "0.01"
     mode: Literal["half_up", "half_even", "half_down", "up", "down", "floor", "ceiling"] = (
@@ -97,6 +107,9 @@ class Rounding:
 
 @attrs.frozen
 class CalendarSpec:
+    """``[calendar]``: the country (and subdivision) for public holidays, plus the site's own
+    extra holidays and working days."""
+
     country: str = "CN"
     subdivision: str | None = None
     extra_holidays: tuple[date, ...] = ()
@@ -105,12 +118,16 @@ class CalendarSpec:
 
 @attrs.frozen
 class SectionSpec:
+    """``[scorecards.X.sections.NAME]``: a section's labels."""
+
     label: str = ""
     label_zh: str = ""
 
 
 @attrs.frozen
 class TotalSpec:
+    """``total = { min, max }``: bounds the total is clamped to."""
+
     min: Fraction | None = None  # clamp the total (None: not clamped)
     max: Fraction | None = None
 
@@ -122,12 +139,17 @@ PENALTY_KEYS = ("id", "type", "label", "label_zh", "description")
 
 @attrs.frozen
 class ScoreSpec:
+    """An item's ``score = { type = ... }``: the scorer and its parameters."""
+
     type: str
     params: Any
 
 
 @attrs.frozen
 class ItemSpec:
+    """One ``[[scorecards.X.items]]``: the metric type and its parameters, the common keys and
+    the optional scorer."""
+
     id: str
     type: str
     params: Any
@@ -143,6 +165,8 @@ class ItemSpec:
 
 @attrs.frozen
 class PenaltySpec:
+    """One ``[[scorecards.X.penalties]]``: the penalty type and its parameters."""
+
     id: str
     type: str
     params: Any
@@ -154,6 +178,8 @@ class PenaltySpec:
 
 @attrs.frozen
 class TypedSpec:
+    """A scorecard's ``grading`` or ``payout`` table: the type and its parameters."""
+
     type: str
     params: Any
     path: str = ""
@@ -180,6 +206,9 @@ class AnnualSpec:
 
 @attrs.frozen
 class Scorecard:
+    """``[scorecards.ID]``: the roles it scores, its items, penalties, total bounds, grading,
+    payout and the other per-scorecard settings."""
+
     id: str
     label: str = ""
     label_zh: str = ""
@@ -215,6 +244,9 @@ class Scorecard:
 
 @attrs.frozen
 class RuleSet:
+    """A loaded and checked rule set (:func:`load_ruleset`); ``text`` and ``data`` are the
+    merged rule set when it extends others."""
+
     path: Path
     text: str
     data: dict
@@ -404,6 +436,8 @@ def _annual(data, path, items) -> AnnualSpec:
 
 
 def read_toml(path: Path) -> tuple[str, dict]:
+    """A TOML file's text and data; a missing, non-UTF-8 or invalid file is a RuleSetError
+    naming the file (and the line, for invalid TOML)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -17,6 +17,9 @@ from .numbers import to_fraction
 
 
 class SchemaError(Exception):
+    """A key of the rule set that is wrong: ``path`` is its key path; the loader adds the file
+    and line (:class:`scorecard.errors.RuleSetError`)."""
+
     def __init__(self, path: str, reason: str):
         self.path, self.reason = path, reason
         super().__init__(f"{path}: {reason}")

@@ -37,6 +37,7 @@ IMMUTABLE = ("runs", "results", "items", "explanations")
 
 
 def source_table(dataset: str, source: str) -> str:
+    """The store's table of one source of one dataset (see ``RuleSet.dataset``)."""
     return f"src__{dataset}__{source}"
 
 
