@@ -26,6 +26,8 @@ from ._common import (
 # -- limit breaches ----------------------------------------------------------------------------
 @attrs.frozen
 class Case:
+    """One ``cases`` entry of limit_breaches: rows matching ``when`` get ``limit``."""
+
     limit: str
     when: dict[str, Any] = attrs.Factory(dict)
     label: str = ""

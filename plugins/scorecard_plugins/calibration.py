@@ -49,6 +49,8 @@ class Leniency:
 
 @attrs.frozen
 class Calibration:
+    """A period's spreads and leniency over every rater_mean item (see :func:`calibrate`)."""
+
     period: str
     reference: str
     spreads: tuple[Spread, ...]
@@ -69,13 +71,12 @@ def calibrate(store, rs, period, reference: str = "panel", max_spread=None) -> C
     employees = load_employees(store, rs)
     calendar = WorkCalendar.from_spec(rs.calendar)
     spreads, leniency, seen_items = [], [], 0
-    overall: dict[tuple, list] = {}
     for sc in rs.scorecards.values():
         emps = {e: v for e, v in employees.items() if rs.scorecard_for_role(v["role"]) is sc}
         items = [it for it in sc.items if it.type == "rater_mean"]
         if not items or not emps:
             continue
-        overall = {}
+        overall: dict[tuple, list] = {}  # (scorecard, rater) -> differences in thresholds
         ctx = Context(store=store, ruleset=rs, scorecard=sc, period=period, employees=emps,
                       calendar=calendar, ledger=False)
         for it in items:

@@ -13,6 +13,8 @@ from scorecard.types import Grade, GradingType, Line
 
 @attrs.frozen
 class Band:
+    """One grade band: scores at or above ``min`` (the last band may have none)."""
+
     grade: str
     min: Fraction | None = None  # inclusive lower bound; None for the lowest band
     label: str = ""

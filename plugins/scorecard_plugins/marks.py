@@ -182,6 +182,8 @@ class RaterMean(MetricType):
 # -- unmet conditions --------------------------------------------------------------------------
 @attrs.frozen
 class Condition:
+    """One requirement of a conditions item: ``column op value``, blank cells unmet."""
+
     column: str
     op: str = "="
     value: Any = True

@@ -126,6 +126,8 @@ class ColumnWeights(PenaltyType):
 
 @attrs.frozen
 class RangeRule:
+    """What one kind of case may cost in ranged_per_event: a points and/or a fine range."""
+
     points: list[Fraction] = attrs.Factory(list)  # [min, max] points deducted per case
     fine: list[Fraction] = attrs.Factory(list)  # [min, max] money per case
     label: str = ""

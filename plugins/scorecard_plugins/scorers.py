@@ -118,6 +118,8 @@ class Shortfall(Scorer):
 
 @attrs.frozen
 class Tier:
+    """One row of a tier table: its points apply when every bound given holds (or ``equals``)."""
+
     points: Fraction
     min: Fraction | None = None  # value >= min
     max: Fraction | None = None  # value <= max

@@ -25,6 +25,8 @@ from ._common import check_match, day_deadline, epoch_datetime, parse_limit, req
 
 @attrs.frozen
 class Step:
+    """One step of a timeliness item: ``end`` must come within ``limit`` of the start."""
+
     end: str  # timestamp column of the step's completion
     limit: str  # "24 h", "7 wd", ...
     label: str = ""
