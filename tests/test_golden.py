@@ -103,6 +103,17 @@ def test_bad_case_file_names_file_and_key(site, tmp_path):
     assert "expect.E1.scroe: unknown key; did you mean 'score'?" in e.value.message
 
 
+def test_a_case_file_that_is_not_toml_or_not_utf8_names_file_and_line(site, tmp_path):
+    cases = tmp_path / "broken"
+    write_files(cases, {"x.toml": '[case]\nperiod = "2026-10"\n[expect.E1\n'})
+    with pytest.raises(RuleSetError) as e:
+        run_golden(site, cases)
+    assert f"{cases / 'x.toml'}:3: invalid TOML" in e.value.message  # the unclosed [expect.E1
+    write_files(cases, {"x.toml": '[case]\nperiod = "2026-10"\n# \u4e2d\n'.encode("gbk")})
+    with pytest.raises(RuleSetError) as e:
+        run_golden(site, cases)
+    assert f"{cases / 'x.toml'}: not UTF-8" in e.value.message
+
 def test_missing_employee_and_no_cases(site, tmp_path):
     cases = tmp_path / "c"
     write_files(cases, {"x.toml": '[case]\nperiod = "2026-10"\n[files]\nemployees = """\n'

@@ -27,7 +27,6 @@ nothing happens (its max for an item, 0 for a penalty): ``scorecard test`` lists
 
 import copy
 import tempfile
-import tomllib
 from fractions import Fraction
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from .engine import evaluate
 from .errors import RuleSetError, ScorecardError
 from .numbers import fmt, to_fraction
 from .periods import Period
-from .ruleset import load_ruleset
+from .ruleset import load_ruleset, read_toml
 from .schema import did_you_mean, locate
 from .store import Store
 
@@ -104,11 +103,7 @@ def case_files(rs, directory=None) -> list[Path]:
 
 
 def _read_case(path: Path):
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise RuleSetError(path, "", f"invalid TOML: {e}") from None
+    text, data = read_toml(path)  # names the file (and the line) when it is not valid TOML
 
     def bad(key, reason):
         return RuleSetError(path, key, reason, locate(text, key))
