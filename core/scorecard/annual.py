@@ -279,10 +279,9 @@ def history(store, rs, employee_id: str):
     rows, prev = [], {}
     for key in sorted(latest, key=lambda k: (Period.parse(k).start, Period.parse(k).kind)):
         run = latest[key]
-        res = [x for x in store.results(run["id"]) if x["employee_id"] == employee_id]
-        if not res:
+        res = store.result(run["id"], employee_id)  # not every employee's row of the run
+        if res is None:
             continue
-        res = res[0]
         kind = Period.parse(key).kind
         score = _score(res["score"])
         before = prev.get(kind)

@@ -325,14 +325,13 @@ def explain(employee, config, db, period, run, fmt_):
     """Why EMPLOYEE got their score: every item, every deduction and its evidence."""
     store = _store(config, db)
     r = _pick_run(store, config, run, period)
-    res = [x for x in store.results(r["id"]) if x["employee_id"] == employee]
-    if not res:
+    res = store.result(r["id"], employee)
+    if res is None:
         from .schema import did_you_mean
 
         ids = [x["employee_id"] for x in store.results(r["id"])]
         raise ScorecardError(f"no employee {employee!r} in run {r['id']}"
                              f"{did_you_mean(employee, ids)}")
-    res = res[0]
     items = store.items(r["id"], employee)
     lines = store.explanations(r["id"], employee)
     if fmt_ == "json":

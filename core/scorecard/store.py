@@ -123,6 +123,12 @@ class Store:
         return list(self.db.query("SELECT * FROM results WHERE run_id = ? ORDER BY employee_id",
                                   [run_id]))
 
+    def result(self, run_id, employee_id):
+        """One employee's row of a run's results (a primary-key lookup), or None."""
+        rows = list(self.db.query("SELECT * FROM results WHERE run_id = ? AND employee_id = ?",
+                                  [run_id, employee_id]))
+        return rows[0] if rows else None
+
     def items(self, run_id, employee_id=None):
         sql = "SELECT * FROM items WHERE run_id = ?"
         params = [run_id]
