@@ -79,6 +79,25 @@ def test_metric_that_raises_names_plugin_type_method_and_rule(tmp_path):
             "scorecards.agent.items[0]: ZeroDivisionError: division by zero") in result.output
 
 
+def test_check_that_raises_names_plugin_type_and_rule(tmp_path):
+    # evaluate runs the rule-set check first: a plugin's broken check() is named like the rest
+    class Plugin:
+        @hookimpl
+        def register_metric_types(self, register):
+            class Checked(MetricType):
+                name = "odd_metric"
+
+                def check(self, rs, sc, item):
+                    return [("x", rs.sources["no_such_source"])]  # a plugin bug: KeyError
+
+            register(Checked())
+
+    with registered(Plugin(), name="checker"):
+        result = run_cli(tmp_path)
+    assert result.exit_code == 1
+    assert ("plugin 'checker' failed: metric type 'odd_metric', check() for rule "
+            "scorecards.agent.items[0]: KeyError: 'no_such_source'") in result.output
+
 def test_validate_that_raises_names_plugin_type_and_rule(tmp_path):
     class Plugin:
         @hookimpl

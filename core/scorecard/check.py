@@ -80,7 +80,9 @@ def _plugin(reg, kind, type_name, rs, sc, spec, path):
     fn = getattr(reg.get(kind, type_name), "check", None)
     if fn is None:
         return []
-    return [_norm(f, path) for f in (fn(rs, sc, spec) or [])]
+    # a crash in a plugin's check() names the plugin, as one in validate() or compute() does
+    found = reg.call(kind, type_name, "check", path, fn, rs, sc, spec)
+    return [_norm(f, path) for f in (found or [])]
 
 
 def _sums(sc) -> list[Finding]:
