@@ -433,3 +433,51 @@ def test_rule_using_a_type_of_a_plugin_that_failed_to_load(entry_points, tmp_pat
         "\nNote: plugin 'odd-metrics' failed to load: cannot import 'odd_metrics': "
         "ModuleNotFoundError: No module named 'scorecard_not_installed_dep'. Install the missing "
         "dependency, or reinstall the plugin: scorecard install --force-reinstall odd-metrics")
+
+
+class _BrokenReader:
+    """A source reader that breaks on open (``when = "open"``) or on its second row."""
+
+    name = "broken_csv"
+    description = "test"
+
+    def __init__(self, when):
+        self.when = when
+
+    def read(self, spec, base_dir):
+        from scorecard.sources import RawTable
+
+        if self.when == "open":
+            raise KeyError("sheet")
+
+        def rows():
+            yield 2, ["E1", "甲", "x"]
+            raise ValueError("bad block")
+
+        return RawTable(file="x.csv", header=["employee_id", "name", "role"], rows=rows())
+
+
+@pytest.mark.parametrize("when, what", [
+    ("open", "read() for rule sources.employees: KeyError: 'sheet'"),
+    ("rows", "reading the rows of sources.employees: ValueError: bad block"),
+])
+def test_a_source_reader_that_breaks_is_named_with_its_plugin(tmp_path, when, what):
+    class Plugin:
+        @hookimpl
+        def register_source_types(self, register):
+            register(_BrokenReader(when))
+
+    toml = """
+[ruleset]
+org = "t"
+[sources.employees]
+type = "broken_csv"
+path = "e.csv"
+columns = { employee_id = "str", name = "str", role = "str" }
+[scorecards.s]
+"""
+    with registered(Plugin(), name="broken-reader"):
+        with pytest.raises(EvaluationError) as e:
+            evaluate_files(tmp_path, toml, {"e.csv": "x\n"}, "2026-10")
+    assert "plugin 'broken-reader' failed: source type 'broken_csv'" in e.value.message
+    assert what in e.value.message

@@ -5,8 +5,10 @@ import hashlib
 import json
 from pathlib import Path
 
+import attrs
+
 from .columns import SQL_TYPES, column_converter, make_converter
-from .errors import DataError, ScorecardError
+from .errors import DataError, EvaluationError, ScorecardError
 from .registry import get_registry
 from .schema import did_you_mean
 from .speed import gc_paused
@@ -128,15 +130,48 @@ def _fast_batch(pending, width, positions, converters, bulk, required, defaults,
         return None
 
 
+def _guarded_read(registry, reader, spec, rs, name):
+    """The reader's table, its rows read lazily; a reader that breaks (on open or on any row)
+    is named with its plugin and source, a file the system cannot read is a user's error."""
+    where = f"sources.{name}"
+
+    def call(fn, *args):
+        try:
+            return registry.call("source", spec.type, "read", where, fn, *args)
+        except OSError as e:
+            raise ScorecardError(f"{rs.path}: {where}: cannot read {e.filename or spec.path}: "
+                                 f"{e.strerror or e}") from None
+
+    raw = call(reader.read, spec, rs.base_dir)
+
+    def guarded_rows():
+        # one delegating generator, not a call per row: errors of the reader's own iterator
+        # land here, the consumer's do not
+        try:
+            yield from raw.rows
+        except (ScorecardError, EvaluationError):
+            raise
+        except OSError as e:
+            raise ScorecardError(f"{rs.path}: {where}: cannot read {e.filename or spec.path}: "
+                                 f"{e.strerror or e}") from None
+        except Exception as e:
+            raise EvaluationError(
+                f"plugin {registry.owner_of('source', spec.type)!r} failed: source type "
+                f"{spec.type!r}, reading the rows of {where}: {type(e).__name__}: {e}") from e
+
+    return attrs.evolve(raw, rows=guarded_rows())
+
+
 def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=None):
     spec, cols = rs.sources[name], rs.columns[name]
-    reader = get_registry().get("source", spec.type, where=f"sources.{name}.type: ")
+    registry = get_registry()
+    reader = registry.get("source", spec.type, where=f"sources.{name}.type: ")
     path = input_path(rs, name)
     if spec.optional and path is not None and not path.exists():
         # declared optional (an extension of the data contract): no file, no rows
         _create_table(conn, source_table(rs.dataset, name), cols, spec)
         return f"{path.name} (absent, optional)", 0
-    raw = reader.read(spec, rs.base_dir)
+    raw = _guarded_read(registry, reader, spec, rs, name)
     file = raw.file
     header = clean_header(raw.header)
     index = {}
