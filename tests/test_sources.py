@@ -209,3 +209,29 @@ def test_jsonl_nested_value_is_an_error(tmp_path):
     with pytest.raises(DataError) as e:
         _load(tmp_path, JSONL_SRC, {"employees.csv": CN, "j.jsonl": data})
     assert "j.jsonl:1:得分: a nested JSON value; give a plain string" in e.value.message
+
+
+@pytest.mark.parametrize("decl, key, why", [
+    ('type = "csv"', "sources.extra.path", "missing: a csv source reads a file; give path = "),
+    ('type = "sqlite"\npath = "x.db"', "sources.extra",
+     'give exactly one of table = "..." or query = "..."'),
+])
+def test_a_file_source_without_its_file_is_refused_at_load(tmp_path, decl, key, why):
+    from scorecard.errors import RuleSetError
+    from scorecard.ruleset import load_ruleset
+
+    (tmp_path / "scorecard.toml").write_text(f"""
+[ruleset]
+org = "t"
+[sources.employees]
+path = "e.csv"
+columns = {{ employee_id = "str", name = "str", role = "str" }}
+[sources.extra]
+{decl}
+columns = {{ employee_id = "str" }}
+[scorecards.s]
+""", encoding="utf-8")
+    with pytest.raises(RuleSetError) as e:
+        load_ruleset(tmp_path / "scorecard.toml")
+    assert f"{key}: {why}" in e.value.message
+    assert "scorecard.toml" in e.value.message

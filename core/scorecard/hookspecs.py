@@ -30,7 +30,9 @@ def register_source_types(register):
         set's ``[sources.X] type``) and ``read(spec, base_dir)`` returning a
         :class:`scorecard.sources.RawTable` (file name, header, rows of text cells with their
         line numbers). Type coercion, column mapping and validation are done by the core from the
-        rule set's column declarations, so a reader only yields text.
+        rule set's column declarations, so a reader only yields text. An optional
+        ``validate(spec, path)`` raises :class:`scorecard.schema.SchemaError` when the rule set
+        loads, e.g. for a missing ``path``.
 
     .. versionadded:: 0.1
     """

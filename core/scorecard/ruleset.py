@@ -501,7 +501,11 @@ def _load(path, text, data, registry) -> RuleSet:
     for name, sdata in raw_sources.items():
         spath = f"sources.{name}"
         spec = build(SourceSpec, sdata, spath)
-        _registered(registry, "source", spec.type, spath)
+        reader = _registered(registry, "source", spec.type, spath)
+        validate = getattr(reader, "validate", None)
+        if validate is not None:  # e.g. a file-based reader needs a path (checked at load)
+            registry.call("source", spec.type, "validate", spath, validate, spec, spath,
+                          passthrough=(SchemaError,))
         cols = {c: parse_column(v, f"{spath}.columns.{c}") for c, v in spec.columns.items()}
         if not cols:
             raise SchemaError(f"{spath}.columns", "declare the columns this source must have")

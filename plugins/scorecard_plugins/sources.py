@@ -9,10 +9,20 @@ from pathlib import Path
 
 from scorecard import hookimpl
 from scorecard.errors import DataError, ScorecardError
+from scorecard.schema import SchemaError
 from scorecard.sources import RawTable
 from scorecard.types import SourceType
 
 SAMPLE = 1 << 16
+
+
+class _FileSource(SourceType):
+    """A reader of one file named by the source's ``path``."""
+
+    def validate(self, spec, path):
+        if not spec.path:
+            raise SchemaError(f"{path}.path", f"missing: a {self.name} source reads a file; give "
+                                              f"path = \"data/FILE\" (relative to the rule set)")
 
 
 def _path(spec, base_dir, what) -> Path:
@@ -51,7 +61,7 @@ def detect_encoding(path: Path) -> str:
     return best.encoding
 
 
-class CSVSource(SourceType):
+class CSVSource(_FileSource):
     name = "csv"
     description = "CSV file with a header row; UTF-8 (BOM or not) or GB18030/GBK, detected."
 
@@ -107,7 +117,7 @@ def _bad_line(path: Path, enc: str) -> int:
     return 1
 
 
-class XLSXSource(SourceType):
+class XLSXSource(_FileSource):
     name = "xlsx"
     description = "Excel .xlsx workbook: one sheet (sheet = \"name\", default the first)."
 
@@ -151,9 +161,14 @@ def _cell(value) -> str:
     return str(value)
 
 
-class SQLiteSource(SourceType):
+class SQLiteSource(_FileSource):
     name = "sqlite"
     description = "A table (table = \"...\") or query (query = \"SELECT ...\") in a SQLite file."
+
+    def validate(self, spec, path):
+        super().validate(spec, path)
+        if bool(spec.table) == bool(spec.query):
+            raise SchemaError(path, "give exactly one of table = \"...\" or query = \"...\"")
 
     def read(self, spec, base_dir):
         import sqlite3  # here, not at the top: `scorecard --help` imports every built-in plugin
@@ -178,7 +193,7 @@ class SQLiteSource(SourceType):
         return RawTable(file=f"{path.name}:{spec.table or 'query'}", header=header, rows=rows())
 
 
-class JSONLinesSource(SourceType):
+class JSONLinesSource(_FileSource):
     name = "jsonl"
     description = "JSON lines: one object per line; keys are the columns."
 
