@@ -146,7 +146,7 @@ def build(rs_a, rs_b, period, ev_a, ev_b) -> Comparison:
             drive(PAYOUT, cost)
         row["changed_rules"] = ", ".join(changed)
         rows.append(row)
-    grades = _grade_order(rs_a, rs_b, rows)
+    grades = grade_order((rs_a, rs_b), (g for r in rows for g in (r["grade_a"], r["grade_b"])))
     matrix = {g: {h: 0 for h in grades} for g in grades}
     for r in rows:
         matrix[r["grade_a"]][r["grade_b"]] += 1
@@ -175,18 +175,20 @@ def _rule_points(a, b):
     return [(k, v[0], v[1]) for k, v in pts.items()]
 
 
-def _grade_order(rs_a, rs_b, rows):
+def grade_order(rulesets, seen) -> list:
+    """Grades in the order the rule sets' band tables declare them, then any other grade
+    ``seen`` in the results, then "no grade" last: the axis of migration matrices and grade
+    mixes."""
     order = []
-    for rs in (rs_a, rs_b):
+    for rs in rulesets:
         for sc in rs.scorecards.values():
             if sc.grading is not None:
                 for band in getattr(sc.grading.params, "bands", []) or []:
                     if band.grade not in order:
                         order.append(band.grade)
-    for r in rows:
-        for g in (r["grade_a"], r["grade_b"]):
-            if g not in order and g != NONE:
-                order.append(g)
+    for g in seen:
+        if g not in order and g != NONE:
+            order.append(g)
     return order + [NONE]
 
 

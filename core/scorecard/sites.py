@@ -7,6 +7,7 @@ from pathlib import Path
 
 import attrs
 
+from .compare import NONE, grade_order
 from .engine import evaluate
 from .errors import ScorecardError
 from .numbers import fmt, quantize
@@ -16,7 +17,6 @@ from .store import Store
 
 #: score bands of the distribution: (label, lower bound inclusive); the first has no lower bound
 BINS = (("< 60", None), ("60–70", 60), ("70–80", 70), ("80–90", 80), ("≥ 90", 90))
-NONE = "—"
 
 
 @attrs.define
@@ -109,18 +109,7 @@ def sites_report(configs, period: str, db=None) -> SitesReport:
         for rs in rulesets:
             p = Period.from_user(period, rs.meta.period)
             sites.append(site_summary(rs, evaluate(store, rs, p, ledger=False)))
-    keys = []
-    for rs in rulesets:
-        for sc in rs.scorecards.values():
-            if sc.grading is not None:
-                for b in getattr(sc.grading.params, "bands", []) or []:
-                    if b.grade not in keys:
-                        keys.append(b.grade)
-    for s in sites:
-        for g in s["grades"]:
-            if g not in keys and g != NONE:
-                keys.append(g)
-    keys.append(NONE)
+    keys = grade_order(rulesets, (g for s in sites for g in s["grades"]))
     currencies = {rs.meta.currency for rs in rulesets}
     return SitesReport(period, sites, [b for b, _ in BINS], keys, " / ".join(sorted(currencies)))
 
