@@ -21,9 +21,9 @@ def test_plugins_json_lists_every_hook_with_its_plugin():
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
     by_name = {r["name"]: r for r in rows}
-    assert by_name["scorecard_plugins.measures"]["hooks"] == ["register_metric_types"]
-    assert by_name["scorecard_plugins.sources"]["hooks"] == ["register_source_types"]
-    assert "metric:limit_breaches" in by_name["scorecard_plugins.breaches"]["types"]
+    assert by_name["scorecard_plugins.metrics.measures"]["hooks"] == ["register_metric_types"]
+    assert by_name["scorecard_plugins.sources.readers"]["hooks"] == ["register_source_types"]
+    assert "metric:limit_breaches" in by_name["scorecard_plugins.metrics.breaches"]["types"]
     # the automotive bundle is installed by the README's command and registers its bundle
     assert "bundle:automotive-contact-centre" in by_name["automotive-contact-centre"]["types"]
     hooks = {h for r in rows for h in r["hooks"]}

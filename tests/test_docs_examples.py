@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scorecard.plugins import pm
+from scorecard.manager import pm
 from scorecard.registry import reset
 from scorecard.ruleset import load_ruleset
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from scorecard import hookimpl
 from scorecard.bundles import Bundle
 from scorecard.cli import cli
-from scorecard.plugins import pm
+from scorecard.manager import pm
 from scorecard.sources import RawTable
 from scorecard.testing import evaluate_files, registered, write_files
 from scorecard.types import (

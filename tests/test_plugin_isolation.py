@@ -8,7 +8,7 @@ from importlib.metadata import EntryPoint
 import pytest
 from click.testing import CliRunner
 
-from scorecard import hookimpl, plugins
+from scorecard import hookimpl, manager
 from scorecard.cli import cli
 from scorecard.errors import EvaluationError, ScorecardError
 from scorecard.hookspecs import HOOKSPEC_VERSION
@@ -195,7 +195,7 @@ def test_registration_failure_does_not_hide_the_other_plugins():
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     names = [r["name"] for r in rows]
-    assert "scorecard_plugins.measures" in names and "fragile" in names
+    assert "scorecard_plugins.metrics.measures" in names and "fragile" in names
     errors = [r["error"] for r in rows if r.get("error")]
     assert errors == ["plugin 'fragile' failed in hook register_metric_types: "
                       "RuntimeError: config file missing"]
@@ -240,7 +240,7 @@ def test_two_plugins_claiming_one_metric_type_name_both_named():
             get_registry()
     message = e.value.message
     assert message.startswith("two plugins register the metric type 'count': ")
-    assert "'scorecard_plugins.measures'" in message and "'my-counter'" in message
+    assert "'scorecard_plugins.metrics.measures'" in message and "'my-counter'" in message
     assert message.endswith(". Uninstall one of them, or rename the type in one.")
 
 
@@ -255,7 +255,7 @@ def test_misspelt_hook_is_refused_with_a_suggestion():
             pass
     assert e.value.message == ("plugin 'typo' implements 'register_metric_type', which is not "
                                "a scorecard hook; did you mean 'register_metric_types'?")
-    assert plugins.pm.get_plugin("typo") is None
+    assert manager.pm.get_plugin("typo") is None
 
 
 def test_hook_with_a_wrong_argument_is_refused():
@@ -289,7 +289,7 @@ def test_current_hookspec_version_is_accepted():
         SCORECARD_HOOKSPEC = HOOKSPEC_VERSION
 
     with registered(Plugin(), name="current"):
-        assert plugins.pm.get_plugin("current") is not None
+        assert manager.pm.get_plugin("current") is not None
 
 
 # -- installed plugins (entry points) ----------------------------------------------------------
@@ -297,8 +297,8 @@ def test_current_hookspec_version_is_accepted():
 def entry_points(tmp_path, monkeypatch):
     """Load fake entry points (modules written to tmp_path) as installed plugins would be."""
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(plugins, "load_errors", {})
-    plugins.load_plugins()
+    monkeypatch.setattr(manager, "load_errors", {})
+    manager.load_plugins()
     loaded = []
 
     def load(modules: dict):
@@ -307,14 +307,14 @@ def entry_points(tmp_path, monkeypatch):
             module = name.replace("-", "_")
             (tmp_path / f"{module}.py").write_text(source)
             eps.append(EntryPoint(name=name, value=module, group="scorecard"))
-        plugins._load_entrypoints(lambda group: eps)
+        manager._load_entrypoints(lambda group: eps)
         loaded.extend(modules)
-        return plugins.load_errors
+        return manager.load_errors
 
     yield load
     for name in loaded:
-        if plugins.pm.get_plugin(name) is not None:
-            plugins.pm.unregister(name=name)
+        if manager.pm.get_plugin(name) is not None:
+            manager.pm.unregister(name=name)
 
 
 GOOD = """
@@ -337,7 +337,7 @@ def test_installed_plugin_missing_a_dependency(entry_points):
     rows = {r["name"]: r for r in json.loads(result.output)}
     assert rows["fine"]["hooks"] == ["register_commands"]
     assert rows["needs-dep"]["error"].startswith("cannot import 'needs_dep'")
-    assert "scorecard_plugins.measures" in rows
+    assert "scorecard_plugins.metrics.measures" in rows
 
 
 def test_installed_plugin_raising_at_import(entry_points):
@@ -350,7 +350,7 @@ def test_installed_plugin_with_a_misspelt_hook_is_listed_not_fatal(entry_points)
     errors = entry_points({"typo-plugin": source})
     assert errors == {"typo-plugin": "plugin 'typo-plugin' implements 'register_comands', which "
                                      "is not a scorecard hook; did you mean 'register_commands'?"}
-    plugins.pm.check_pending()  # nothing unknown is left registered
+    manager.pm.check_pending()  # nothing unknown is left registered
     result = CliRunner().invoke(cli, ["plugins"])
     assert result.exit_code == 0
     assert "typo-plugin: \n    failed to load: plugin 'typo-plugin' implements" in result.output
@@ -370,7 +370,7 @@ def test_register_commands_that_raises_leaves_the_cli_working(monkeypatch, capsy
         def register_commands(self, cli):
             raise RuntimeError("bad decorator")
 
-    monkeypatch.setattr(plugins, "load_errors", {})
+    monkeypatch.setattr(manager, "load_errors", {})
     with registered(Plugin(), name="bad-commands"):
         cli_module._add_plugin_commands()
         message = ("plugin 'bad-commands' failed in hook register_commands: RuntimeError: "

@@ -6,8 +6,8 @@ import pytest
 
 from scorecard.bundles import bundles, init_dir
 from scorecard.engine import evaluate
+from scorecard.manager import load_plugins
 from scorecard.periods import Period
-from scorecard.plugins import load_plugins
 from scorecard.ruleset import load_ruleset
 from scorecard.store import Store
 

@@ -10,10 +10,10 @@ import click
 
 from . import __version__
 from .errors import ScorecardError
+from .manager import load_plugins, plugin_rows, pm
 from .numbers import fmt, quantize
 from .output import progress, table, to_csv, to_json
 from .periods import Period
-from .plugins import load_plugins, plugin_rows, pm
 
 
 def dec_text(value) -> str | None:
@@ -416,7 +416,7 @@ def _add_plugin_commands():
     except click.ClickException as e:  # a plugin refused: the built-in commands still work
         click.echo(f"warning: {e.message}", err=True)
         return
-    from . import plugins
+    from . import manager
 
     # one implementation at a time (not pm.hook.register_commands) so a failure names its
     # plugin; reversed: pluggy's own call order, newest registered first
@@ -426,7 +426,7 @@ def _add_plugin_commands():
         except Exception as e:  # one plugin's broken command must not take the CLI down
             message = f"plugin {impl.plugin_name!r} failed in hook register_commands: " \
                       f"{type(e).__name__}: {e}"
-            plugins.load_errors[impl.plugin_name] = message
+            manager.load_errors[impl.plugin_name] = message
             click.echo(f"warning: {message}", err=True)
 
 

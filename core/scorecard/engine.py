@@ -11,9 +11,9 @@ from . import __version__
 from .context import Context
 from .errors import EvaluationError, ScorecardError
 from .ingest import data_fingerprint, ingest
+from .manager import plugin_rows
 from .numbers import fmt, lean, quantize, to_text
 from .periods import Period
-from .plugins import plugin_rows
 from .registry import get_registry
 from .speed import gc_paused
 from .store import Store, now_text, source_table

@@ -3,7 +3,7 @@
 import attrs
 
 from .errors import EvaluationError, ScorecardError
-from .plugins import load_plugins
+from .manager import load_plugins
 from .schema import did_you_mean
 
 #: registration hook -> the kind of thing it registers (as the rule set calls it)
@@ -36,11 +36,11 @@ class Registry:
             return table[name]
         hint = did_you_mean(name, table)
         known = ", ".join(sorted(table)) or "none installed"
-        from . import plugins
+        from . import manager
 
         # the type may belong to an installed plugin that failed to load: say which and why
         broken = "".join(f"\nNote: plugin {p!r} failed to load: {m}"
-                         for p, m in sorted(plugins.load_errors.items()))
+                         for p, m in sorted(manager.load_errors.items()))
         raise ScorecardError(
             f"{where}unknown {kind} type {name!r}{hint} (known: {known}). "
             f"Install the plugin that provides it, or fix the name.{broken}"

@@ -13,8 +13,8 @@ import textwrap
 from pathlib import Path
 
 from .engine import evaluate, record
+from .manager import load_plugins, pm, register_plugin
 from .periods import Period
-from .plugins import load_plugins, pm, register_plugin
 from .registry import reset
 from .ruleset import load_ruleset
 from .store import Store

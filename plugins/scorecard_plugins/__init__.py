@@ -1,4 +1,4 @@
 """Built-in plugins: generic sources, metrics, scorers, penalties, grading and payouts.
 
-Each module is an ordinary plugin, registered by :data:`scorecard.plugins.DEFAULT_PLUGINS`.
+Each module is an ordinary plugin, registered by :data:`scorecard.manager.DEFAULT_PLUGINS`.
 """

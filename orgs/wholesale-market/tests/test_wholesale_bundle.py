@@ -9,7 +9,7 @@ from scorecard_wholesale.generate import generate
 
 from scorecard.bundles import get_bundle
 from scorecard.cli import cli
-from scorecard.plugins import load_plugins
+from scorecard.manager import load_plugins
 
 
 def test_bundle_is_registered():

@@ -11,7 +11,7 @@ from wholesale_helpers import evaluate, marks
 
 from scorecard.cli import cli
 from scorecard.periods import Period
-from scorecard_plugins.calibration import calibrate
+from scorecard_plugins.commands.calibration import calibrate
 
 EMPLOYEES = "F1,王芳,floor-3,floor_manager,\nF2,李伟,floor-3,floor_manager,\n"
 #          (self, superior, panel)   spread   threshold   flagged

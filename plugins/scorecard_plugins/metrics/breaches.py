@@ -13,7 +13,7 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Measure, MetricType
 
-from ._common import (
+from .._common import (
     check_match,
     day_deadline,
     describe_seconds,

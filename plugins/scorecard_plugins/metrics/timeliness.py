@@ -1,7 +1,7 @@
 """Timeliness rate: a row is timely when every one of several limits from the same start is met
 (complaints: contact within 24 h, a proposal within 48 h, resolved within 7 working days).
 
-Limits use the units of :func:`._common.parse_limit`: elapsed ``s``/``min``/``h``/``d`` (met at
+Limits use the units of :func:`.._common.parse_limit`: elapsed ``s``/``min``/``h``/``d`` (met at
 exactly the limit), ``cd`` (by calendar date) and ``wd``: "within n working days" means by the end
 of the n-th working day after the start's date (the start date itself is not counted), from the
 site's calendar (public holidays and make-up working days included).
@@ -20,7 +20,7 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Measure, MetricType
 
-from ._common import check_match, day_deadline, epoch_datetime, parse_limit, require_types
+from .._common import check_match, day_deadline, epoch_datetime, parse_limit, require_types
 
 
 @attrs.frozen

@@ -15,7 +15,7 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Measure, MetricType
 
-from ._common import check_match, single_rows
+from .._common import check_match, single_rows
 
 
 def _check_recorded(p, f, at, name, noun):

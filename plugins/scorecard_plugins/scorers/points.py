@@ -11,7 +11,7 @@ from scorecard.numbers import ceil_div, clamp, fmt, lean, to_fraction
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Scored, Scorer
 
-from ._common import BaseParams, base_for, base_marks, validate_base
+from .._common import BaseParams, base_for, base_marks, validate_base
 
 
 def _clamp(item, v):

@@ -10,8 +10,8 @@ import click
 from scorecard import hookimpl
 from scorecard.numbers import to_fraction
 
-from .grading import Band
-from .item_bands import band_text, item_band
+from ..grading.bands import Band
+from ..scorers.item_band import band_text, item_band
 
 
 def _common(f):

@@ -18,7 +18,7 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Measure, MetricType
 
-from ._common import check_match, require_types
+from .._common import check_match, require_types
 
 DAY = 86400
 

@@ -16,7 +16,7 @@ from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
 from scorecard.types import Adjustment, Line, PenaltyType
 
-from ._common import require_types, single_rows
+from .._common import require_types, single_rows
 
 
 @attrs.frozen

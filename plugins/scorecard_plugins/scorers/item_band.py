@@ -11,7 +11,7 @@ from scorecard.numbers import fmt
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Scored, Scorer
 
-from .grading import Band, band_for
+from ..grading.bands import Band, band_for
 
 
 @attrs.frozen

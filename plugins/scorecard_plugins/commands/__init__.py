@@ -1,0 +1,1 @@
+"""Commands the built-ins add to ``scorecard`` (register_commands hook)."""

@@ -1,0 +1,1 @@
+"""Grading: the total's grade band (and rank)."""

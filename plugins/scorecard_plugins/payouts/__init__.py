@@ -1,0 +1,1 @@
+"""Payouts: pay from the grade or score."""

@@ -1,0 +1,1 @@
+"""Penalties: deductions, additions and fines on top of the items' points."""

@@ -1,0 +1,1 @@
+"""Scorers: turn an item's measured value into points."""
