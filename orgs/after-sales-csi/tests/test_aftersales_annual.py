@@ -38,6 +38,7 @@ period = "period"
 score = "decimal"
 csi = "decimal?"
 ftfr = "decimal?"
+timeliness = "decimal?"
 
 [scorecards.s]
 [[scorecards.s.items]]
@@ -53,6 +54,13 @@ type = "lookup"
 in_total = false
 source = "marks"
 column = "ftfr"
+
+[[scorecards.s.items]]
+id = "timeliness"
+type = "lookup"
+in_total = false
+source = "marks"
+column = "timeliness"
 
 [[scorecards.s.items]]
 id = "month"
@@ -72,7 +80,7 @@ consecutive = 3
 total = "mean"
 rank_round = "down"
 missing = "no_grade"
-star_tiebreak = ["csi", "ftfr"]
+star_tiebreak = ["csi", "ftfr", "timeliness"]
 """
 
 # Twelve month scores each. G = 10 graded employees (E11 has no March score):
@@ -102,11 +110,11 @@ SCORES = {
 def _write(tmp_path, scores=SCORES, extra_rows=()):
     emps = "employee_id,name,site,role\n" + "".join(f"{e},{e} name,main,advisor\n"
                                                     for e in scores)
-    rows = ["employee_id,period,score,csi,ftfr"]
+    rows = ["employee_id,period,score,csi,ftfr,timeliness"]
     for e, vals in scores.items():
         for m, v in enumerate(vals, 1):
             if v is not None:
-                rows.append(f"{e},2026-{m:02d},{v},,")
+                rows.append(f"{e},2026-{m:02d},{v},,,")
     rows += list(extra_rows)
     write_files(tmp_path, {"scorecard.toml": RULESET, "data/employees.csv": emps,
                            "data/marks.csv": "\n".join(rows) + "\n"})
@@ -219,22 +227,29 @@ def test_ties_and_rounding_up_in_a_small_group(tmp_path):
     assert [rep.row(e).grade for e in "ABC"] == ["good", "good", "pass"]
 
 
-def test_star_ties_broken_by_csi_then_ftfr(tmp_path):
+def test_star_ties_broken_by_csi_then_ftfr_then_timeliness(tmp_path):
     scores = {"A": [90], "B": [90], "C": [95.5], "D": [90]}
     rs, store = _write(tmp_path, {k: v for k, v in scores.items()})
     # rewrite January with tie-break values: C has the best score outright in January
-    rows = ["employee_id,period,score,csi,ftfr", "A,2026-01,90,85,80", "B,2026-01,90,85,90",
-            "C,2026-01,89,99,99", "D,2026-01,90,84,100", "A,2026-02,90,85,90",
-            "B,2026-02,90,85,90"]
+    rows = ["employee_id,period,score,csi,ftfr,timeliness", "A,2026-01,90,85,80,",
+            "B,2026-01,90,85,90,", "C,2026-01,89,99,99,", "D,2026-01,90,84,100,",
+            "A,2026-02,90,85,90,100", "B,2026-02,90,85,90,100",
+            # March: equal on score, CSI and FTFR; timeliness 99.99 < 100 decides (RULES.md
+            # "star of the month": CSI, then first-time fix, then complaint timeliness)
+            "A,2026-03,90,85,90,99.99", "B,2026-03,90,85,90,100", "D,2026-03,90,85,90,"]
     (tmp_path / "data/marks.csv").write_text("\n".join(rows) + "\n")
-    _run_months(rs, store, [1, 2])
+    _run_months(rs, store, [1, 2, 3])
     _, jan = stars(store, rs, Period.parse("2026-01"))
     # scores A = B = D = 90 > C 89; CSI A = B = 85 > D 84; FTFR B 90 > A 80: B is the star
     assert [r["employee_id"] for r in jan if r["star"]] == ["B"]
     assert [r["employee_id"] for r in jan] == ["B", "A", "D", "C"]
     _, feb = stars(store, rs, Period.parse("2026-02"))
-    # A and B equal on score, CSI and FTFR: they share the star
+    # A and B equal on score, CSI, FTFR and timeliness: they share the star
     assert [r["employee_id"] for r in feb if r["star"]] == ["A", "B"]
+    _, mar = stars(store, rs, Period.parse("2026-03"))
+    # timeliness B 100 > A 99.99 > D none (ranks last)
+    assert [r["employee_id"] for r in mar] == ["B", "A", "D"]
+    assert [r["employee_id"] for r in mar if r["star"]] == ["B"]
     r = CliRunner().invoke(cli, ["star", "-c", str(tmp_path / "scorecard.toml"), "-p",
                                  "2026-01", "--format", "json"])
     assert r.exit_code == 0, r.output
@@ -275,7 +290,8 @@ def test_annual_table_is_validated(tmp_path):
     except RuleSetError as e:
         assert "scorecards.s.annual.excelent_pct" in e.message
         assert "did you mean 'excellent_pct'" in e.message
-    write_files(tmp_path, {"scorecard.toml": RULESET.replace('["csi", "ftfr"]', '["cs"]')})
+    bad = RULESET.replace('["csi", "ftfr", "timeliness"]', '["cs"]')
+    write_files(tmp_path, {"scorecard.toml": bad})
     try:
         load_ruleset(tmp_path / "scorecard.toml")
         raise AssertionError("no error")
@@ -289,9 +305,9 @@ def test_quarterly_rule_set_rolls_up_four_quarters(tmp_path):
     # Q1: 59, 59, 59, 90 -> three consecutive quarters below 60: fail (mean 66.75, rank 2)
     # Q2: 80 every quarter -> mean 80, rank 1 of 2; cut(10 %) = floor(0.2) = 0, so not
     # excellent; cut(40 %) = floor(0.8) = 0, so not good either: pass
-    rows = ["employee_id,period,score,csi,ftfr"]
+    rows = ["employee_id,period,score,csi,ftfr,timeliness"]
     for q, (a, b) in enumerate([(59, 80), (59, 80), (59, 80), (90, 80)], 1):
-        rows += [f"Q1,2026-Q{q},{a},,", f"Q2,2026-Q{q},{b},,"]
+        rows += [f"Q1,2026-Q{q},{a},,,", f"Q2,2026-Q{q},{b},,,"]
     write_files(tmp_path, {"scorecard.toml": text, "data/employees.csv": emps,
                            "data/marks.csv": "\n".join(rows) + "\n"})
     rs = load_ruleset(tmp_path / "scorecard.toml")
@@ -303,3 +319,10 @@ def test_quarterly_rule_set_rolls_up_four_quarters(tmp_path):
     assert rep.row("Q1").grade == "fail" and "(2026-Q1, 2026-Q2, 2026-Q3)" in \
         rep.row("Q1").reasons[-1]
     assert rep.row("Q2").total == 80 and rep.row("Q2").grade == "pass"
+
+
+def test_bundle_star_tiebreak_is_csi_ftfr_timeliness():
+    from scorecard_aftersales import BUNDLE
+
+    rs = load_ruleset(BUNDLE.path / "scorecard.toml")
+    assert rs.scorecards["csi"].annual.star_tiebreak == ("csi", "ftfr", "timeliness")
