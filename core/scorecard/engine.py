@@ -16,7 +16,7 @@ from .numbers import fmt, lean, quantize, to_text
 from .periods import Period
 from .registry import get_registry
 from .speed import gc_paused
-from .store import Store, now_text, source_table
+from .store import COMPANIONS, Store, now_text, source_table
 from .types import Adjustment, Grade, Line, Measure, Payout, Scored
 from .workdays import WorkCalendar
 
@@ -478,12 +478,15 @@ _HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # = js
 def result_hash(results, items) -> str:
     """SHA-256 of the results and item rows without their run id: equal for equal outcomes
     (the ledger is not part of it)."""
+    # the exact text columns only: the store's numeric companions (score_num ...) are derived
+    # from them, so rows read back from the store hash as they did when they were written
+    skip = COMPANIONS | {"run_id"}
     h = hashlib.sha256()
     # one encoder for all rows: json.dumps with options builds a new one per call
     for r in results:
-        h.update(_HASH_JSON({k: v for k, v in r.items() if k != "run_id"}).encode())
+        h.update(_HASH_JSON({k: v for k, v in r.items() if k not in skip}).encode())
     for i in items:
-        h.update(_HASH_JSON({k: v for k, v in i.items() if k != "run_id"}).encode())
+        h.update(_HASH_JSON({k: v for k, v in i.items() if k not in skip}).encode())
     return h.hexdigest()
 
 

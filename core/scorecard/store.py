@@ -3,6 +3,7 @@ item points and explanation lines."""
 
 import contextlib
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 
 import sqlite_utils
@@ -19,21 +20,62 @@ CREATE TABLE IF NOT EXISTS runs (
     plugins TEXT, scorecard_version TEXT, ledger INTEGER, result_hash TEXT, same_as INTEGER,
     employees INTEGER, label TEXT);
 CREATE TABLE IF NOT EXISTS results (
-    run_id INTEGER, employee_id TEXT, name TEXT, site TEXT, role TEXT, level TEXT,
-    scorecard TEXT, status TEXT, score TEXT, score_exact TEXT, grade TEXT, grade_label TEXT,
-    grade_label_zh TEXT, coefficient TEXT, eligible INTEGER, rank INTEGER, payout TEXT,
-    fines TEXT, focus TEXT, data TEXT,
+    run_id INTEGER REFERENCES runs(id), employee_id TEXT, name TEXT, site TEXT, role TEXT,
+    level TEXT, scorecard TEXT, status TEXT, score TEXT, score_exact TEXT, grade TEXT,
+    grade_label TEXT, grade_label_zh TEXT, coefficient TEXT, eligible INTEGER, rank INTEGER,
+    payout TEXT, fines TEXT, focus TEXT, data TEXT,
+    score_num REAL, payout_num REAL, fines_num REAL, coefficient_num REAL,
     PRIMARY KEY (run_id, employee_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS items (
-    run_id INTEGER, employee_id TEXT, item_id TEXT, ord INTEGER, kind TEXT, label TEXT,
-    label_zh TEXT, section TEXT, value TEXT, points TEXT, max TEXT, lost TEXT,
-    PRIMARY KEY (run_id, employee_id, item_id)) WITHOUT ROWID;
+    run_id INTEGER REFERENCES runs(id), employee_id TEXT, item_id TEXT, ord INTEGER,
+    kind TEXT, label TEXT, label_zh TEXT, section TEXT, value TEXT, points TEXT, max TEXT,
+    lost TEXT,
+    value_num REAL, points_num REAL, max_num REAL, lost_num REAL,
+    PRIMARY KEY (run_id, employee_id, item_id),
+    FOREIGN KEY (run_id, employee_id) REFERENCES results(run_id, employee_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS explanations (
-    run_id INTEGER, employee_id TEXT, seq INTEGER, rule TEXT, text TEXT, points TEXT, ref TEXT,
-    PRIMARY KEY (run_id, employee_id, seq)) WITHOUT ROWID;
+    run_id INTEGER REFERENCES runs(id), employee_id TEXT, seq INTEGER, rule TEXT, text TEXT,
+    points TEXT, ref TEXT, points_num REAL,
+    PRIMARY KEY (run_id, employee_id, seq),
+    FOREIGN KEY (run_id, employee_id) REFERENCES results(run_id, employee_id)) WITHOUT ROWID;
 """
 
 IMMUTABLE = ("runs", "results", "items", "explanations")
+
+#: Numeric companions of the exact decimal text columns, for sorting and charts in a browser
+#: (as TEXT, 750.00 sorts above 4000.00). The text stays the exact value of record: the result
+#: hash is computed over the text columns only (see :data:`COMPANIONS` in engine.result_hash).
+NUMERIC = {
+    "results": {"score_num": "score", "payout_num": "payout", "fines_num": "fines",
+                "coefficient_num": "coefficient"},
+    "items": {"value_num": "value", "points_num": "points", "max_num": "max",
+              "lost_num": "lost"},
+    "explanations": {"points_num": "points"},
+}
+COMPANIONS = frozenset(c for cols in NUMERIC.values() for c in cols)
+
+#: Views for browsing (``datasette scorecard.db``): the newest run's results of each rule set
+#: (org, site, dataset) and period, with the run's org/site/period beside each row.
+VIEWS = {
+    "latest_results": """
+CREATE VIEW latest_results AS
+SELECT runs.org, runs.site AS ruleset_site, runs.period, runs.created_at AS run_created_at,
+       results.*
+FROM results JOIN runs ON runs.id = results.run_id
+WHERE runs.id = (SELECT max(r2.id) FROM runs r2 WHERE r2.org = runs.org
+                 AND r2.site = runs.site AND r2.dataset IS runs.dataset
+                 AND r2.period = runs.period)""",
+}
+
+
+def numeric(text):
+    """The float of an exact decimal or fraction text (``"85.13"``, ``"289/3"``), or None."""
+    if text is None or text == "":
+        return None
+    try:
+        return float(Fraction(str(text)))
+    except (ValueError, ZeroDivisionError):
+        return None
 
 
 def source_table(dataset: str, source: str) -> str:
@@ -52,10 +94,13 @@ class Store:
         self.conn.isolation_level = None
         self.conn.execute("PRAGMA journal_mode=WAL") if self.path else None
         self.conn.execute("PRAGMA synchronous=NORMAL")
+        # the declared keys (results → runs, items and explanations → results) are enforced
+        self.conn.execute("PRAGMA foreign_keys = ON")
         # Every rule reads the period's rows again: with SQLite's default 2 MB page cache each
         # pass re-reads them from the file (~2x slower); up to 256 MB, allocated only as used.
         self.conn.execute("PRAGMA cache_size = -262144")
         self.conn.executescript(SCHEMA)
+        self._upgrade()
         for table in IMMUTABLE:
             for op in ("UPDATE", "DELETE"):
                 self.conn.execute(
@@ -63,6 +108,24 @@ class Store:
                     f"BEGIN SELECT RAISE(ABORT, 'runs are immutable: {table} cannot be changed'); "
                     f"END"
                 )
+
+    def _upgrade(self):
+        """Bring a store made by an earlier version up to this schema: add the numeric
+        companion columns (older rows keep NULL there: runs are immutable) and (re)create the
+        browsing views. Foreign keys cannot be added to an existing SQLite table; a store
+        created by this version has them."""
+        for table, cols in NUMERIC.items():
+            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            for col in cols:
+                if col not in have:
+                    self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {col} REAL")
+        for name, sql in VIEWS.items():
+            row = self.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND "
+                                    "name = ?", (name,)).fetchone()
+            if row is None or row[0] != sql.strip():
+                if row is not None:
+                    self.conn.execute(f"DROP VIEW {name}")
+                self.conn.execute(sql.strip())
 
     @contextlib.contextmanager
     def transaction(self):
@@ -158,10 +221,17 @@ class Store:
         first = next(it, None)
         if first is None:
             return
-        cols = list(first)
+        pairs = [(num, text) for num, text in NUMERIC.get(table, {}).items() if text in first]
+        cols = [c for c in first if c not in COMPANIONS] + [num for num, _ in pairs]
+        n_text = len(cols) - len(pairs)
+
+        def values(r):
+            v = [r[c] for c in cols[:n_text]]
+            return v + [numeric(r[text]) for _, text in pairs]
+
         sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
-        self.conn.execute(sql, [first[c] for c in cols])
-        self.conn.executemany(sql, ([r[c] for c in cols] for r in it))
+        self.conn.execute(sql, values(first))
+        self.conn.executemany(sql, (values(r) for r in it))
 
 
 def now_text() -> str:
