@@ -1,0 +1,207 @@
+"""One renderer for every command's output: a :class:`Document` (rows, columns, headers, a title
+and metadata) written as ``table``, ``json``, ``csv`` (or any registered format) to stdout or
+to the ``-o`` file.
+
+Writers are registered by format name (:func:`register_writer`); a writer turns a Document into
+``str`` (text formats) or ``bytes`` (binary ones such as xlsx, which refuse a terminal and need
+``-o FILE``)::
+
+    from scorecard.render import Document, render
+
+    doc = Document(rows, ["employee_id", "name", "score"], headers=["employee", "name", "score"],
+                   title="acme / north — 2026-10", places=2)
+    render(doc, fmt_, output)   # fmt_ and output from scorecard.options
+
+**Numbers in tables, one rule.** A table shows a column's numbers with the rule set's score
+places (``[rounding] score = "0.01"`` → 2 places, rounded with its ``mode``; :func:`style_of`
+reads both) as soon as one of them is not a whole number, with trailing zeros so the column
+lines up: ``93.61``, ``88.50``, ``100.00``. A column of whole numbers (counts, ranks) stays
+whole. No ``≈``: the figure shown is the rounded figure. JSON and CSV carry the exact values
+(decimal text, or ``n/d`` for a fraction that does not terminate) for anyone recomputing them.
+"""
+
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+
+from .errors import ScorecardError
+from .numbers import quantize
+from .output import table, to_csv, to_json
+
+__all__ = ["Document", "Writer", "WRITERS", "format_number", "register_writer", "render",
+           "style_of", "table_text", "write"]
+
+
+@attrs.define
+class Document:
+    """What a command prints, independent of the format.
+
+    ``rows`` are dicts; ``columns`` the keys shown (in order) and ``headers`` their labels in a
+    table (default: the keys). ``title`` is printed above a table; ``meta`` is merged into the
+    JSON document (``{**meta, "rows": rows}``; plain ``rows`` when there is no meta) unless
+    ``payload`` gives the JSON document whole. ``csv_columns`` overrides the CSV's columns (the
+    header row is always the keys: machine-readable). ``footer`` lines follow a table.
+    ``places``/``mode`` are the number rule of tables (module docstring)."""
+
+    rows: list = attrs.field(converter=list)
+    columns: list = attrs.field(converter=list)
+    headers: list | None = None
+    title: str | None = None
+    meta: dict = attrs.Factory(dict)
+    payload: Any = None
+    csv_columns: list | None = None
+    footer: list = attrs.Factory(list)
+    places: int = 2
+    mode: str = "half_up"
+
+    def json_document(self):
+        if self.payload is not None:
+            return self.payload
+        return {**self.meta, "rows": self.rows} if self.meta else self.rows
+
+
+@attrs.frozen
+class Writer:
+    """A registered output format: ``function(document) -> str | bytes``."""
+
+    name: str
+    function: Callable[[Document], str | bytes]
+    binary: bool = False
+    encoding: str = "utf-8"
+
+
+#: format name -> Writer; ``--format`` choices come from scorecard.options.FORMATS
+WRITERS: dict[str, Writer] = {}
+
+
+def register_writer(name: str, function, *, binary: bool = False, encoding: str = "utf-8",
+                    replace: bool = False) -> Writer:
+    """Add an output format. ``binary`` writers return bytes and need ``-o FILE`` unless stdout
+    is redirected; ``encoding`` applies to text writers' files (e.g. ``utf-8-sig`` for a CSV
+    that Excel opens). A second writer for a name is an error unless ``replace=True``."""
+    if name in WRITERS and not replace:
+        raise ValueError(f"an output writer for {name!r} is already registered")
+    WRITERS[name] = w = Writer(name, function, binary=binary, encoding=encoding)
+    return w
+
+
+def style_of(ruleset) -> dict:
+    """``{"places": n, "mode": m}`` of a rule set's score rounding, for :class:`Document`."""
+    step = Decimal(str(ruleset.rounding.score))
+    return {"places": max(0, -step.as_tuple().exponent), "mode": ruleset.rounding.mode}
+
+
+_NUMBER = re.compile(r"≈?([+-]?)(\d+(?:\.\d+)?|\d+/\d+)")
+
+
+def _as_number(value):
+    """``(sign_text, Fraction)`` when a cell holds a number, else None. Strings count when they
+    are decimal text or ``n/d`` (how stored results hold exact values)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | Fraction | Decimal):
+        return ("", Fraction(value))
+    if isinstance(value, float):
+        return ("", Fraction(repr(value)))
+    if isinstance(value, str):
+        m = _NUMBER.fullmatch(value.strip())
+        if m:
+            v = Fraction(m.group(2))
+            return (m.group(1), -v if m.group(1) == "-" else v)
+    return None
+
+
+def format_number(value, places: int = 2, mode: str = "half_up") -> str:
+    """A number as a table shows it: ``places`` decimals, rounded with ``mode``, no ``≈``."""
+    parsed = _as_number(value)
+    if parsed is None:
+        raise ValueError(f"not a number: {value!r}")
+    sign, v = parsed
+    step = Decimal(1).scaleb(-places) if places else Decimal(1)
+    text = format(quantize(v, step, mode), "f")
+    return "+" + text if sign == "+" else text
+
+
+def _table_rows(doc: Document) -> list[dict]:
+    out = [dict(r) for r in doc.rows]
+    for col in doc.columns:
+        parsed = [_as_number(r.get(col)) for r in out]
+        if not any(p is not None and p[1].denominator != 1 for p in parsed):
+            continue  # whole numbers (or no numbers) stay as they are
+        for r, p in zip(out, parsed, strict=True):
+            if p is not None:
+                r[col] = format_number(r[col], doc.places, doc.mode)
+    return out
+
+
+def table_text(doc: Document) -> str:
+    """The ``table`` format: title, aligned columns (numbers by the one rule), footer."""
+    parts = [doc.title] if doc.title else []
+    parts.append(table(_table_rows(doc), doc.columns, doc.headers))
+    parts.extend(doc.footer)
+    return "\n".join(parts) + "\n"
+
+
+def _csv_text(doc: Document) -> str:
+    return to_csv(doc.rows, doc.csv_columns or doc.columns)
+
+
+def _json_text(doc: Document) -> str:
+    return to_json(doc.json_document()) + "\n"
+
+
+register_writer("table", table_text)
+register_writer("json", _json_text)
+register_writer("csv", _csv_text)
+
+
+def render(doc: Document, fmt: str = "table", output=None) -> None:
+    """Write ``doc`` in format ``fmt`` to ``output`` (a path) or stdout."""
+    writer = WRITERS.get(fmt)
+    if writer is None:
+        raise ScorecardError(f"--format {fmt}: this installation has no writer for it "
+                             f"(available: {', '.join(WRITERS)})")
+    if writer.binary and not output and sys.stdout.isatty():
+        raise ScorecardError(f"--format {fmt} writes a binary file: give -o FILE")
+    write(writer.function(doc), output, encoding=writer.encoding)
+
+
+def write(data: str | bytes, output=None, *, encoding: str = "utf-8") -> None:
+    """Write a command's finished output to stdout, or to the file ``output``.
+
+    A file is created owner-only (0600: outputs hold pay data) under a temporary name in the
+    same directory and renamed over ``output`` only when complete, so a failure never leaves
+    half a file; ``wrote FILE`` goes to stderr."""
+    if not output:
+        if isinstance(data, bytes):
+            stream = click.get_binary_stream("stdout")
+            stream.write(data)
+            stream.flush()
+        else:
+            click.echo(data, nl=not data.endswith("\n"))
+        return
+    path = Path(output)
+    parent = path.parent
+    if not parent.is_dir():
+        raise ScorecardError(f"-o {output}: directory {parent} does not exist")
+    if path.is_dir():
+        raise ScorecardError(f"-o {output}: is a directory; give a file name")
+    blob = data if isinstance(data, bytes) else data.encode(encoding)
+    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")  # 0600
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    click.echo(f"wrote {output}", err=True)
