@@ -201,3 +201,27 @@ def test_unknown_scorer_is_named(tmp_path):
     with pytest.raises(ScorecardError) as e:
         run(tmp_path, KPI_SRC, item('{ type = "dedcut" }', 15), kpi(E1="1"))
     assert "dedcut" in e.value.message and "deduct" in e.value.message
+
+
+# -- item_band (formerly "band") ---------------------------------------------------------------
+BANDS = '[{ grade = "good", min = 80 }, { grade = "poor" }]'
+
+
+def test_item_band_old_name_still_works_and_check_warns(tmp_path):
+    from scorecard.check import check_ruleset
+
+    new = run(tmp_path / "new", KPI_SRC, item(f'{{ type = "item_band", bands = {BANDS} }}', 100),
+              kpi(E1="80", E2="79.5"))
+    old = run(tmp_path / "old", KPI_SRC, item(f'{{ type = "band", bands = {BANDS} }}', 100),
+              kpi(E1="80", E2="79.5"))
+    for ev in (new, old):
+        assert ev.result("E1").points("x") == 80  # the value itself; 80 ≥ 80: "good"
+        assert ev.result("E2").points("x") == Fraction("79.5")  # 79.5 < 80: "poor"
+    texts = [[ln.text for ln in ev.result("E1").lines] for ev in (old, new)]
+    assert texts[0] == texts[1]
+    assert any("band good: 80 ≥ 80" in ln.text for ln in old.result("E1").lines)
+    warned = [f for f in check_ruleset(old.ruleset) if "deprecated" in f.message]
+    assert [(f.severity, f.path) for f in warned] == [
+        ("warning", "scorecards.s.items[0].score.type")]
+    assert 'write type = "item_band"' in warned[0].message
+    assert not [f for f in check_ruleset(new.ruleset) if "deprecated" in f.message]

@@ -65,6 +65,7 @@ def check_ruleset(rs, data: bool = True) -> list[Finding]:
         out += _weights(sc)
         out += _penalty_ranges(sc)
         for kind, type_name, spec, path in sc.typed_specs():
+            out += _deprecated(reg, kind, type_name, path)
             out += _plugin(reg, kind, type_name, rs, sc, spec, path)
     out += _columns(rs, reg)
     if data:
@@ -74,6 +75,14 @@ def check_ruleset(rs, data: bool = True) -> list[Finding]:
         out = [attrs.evolve(f, file=str(merged.file_of(f.path))) for f in out]
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(out, key=lambda f: order[f.severity])
+
+
+def _deprecated(reg, kind, type_name, path):
+    current = reg.deprecated(kind, type_name)
+    if current is None:
+        return []
+    return [Finding("warning", f"{path}.type", f"the {kind} type name {type_name!r} is "
+                    f"deprecated (it still works): write type = \"{current}\"")]
 
 
 def _plugin(reg, kind, type_name, rs, sc, spec, path):

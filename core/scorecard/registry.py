@@ -29,11 +29,14 @@ class Registry:
 
     by_kind: dict = attrs.Factory(lambda: {k: {} for k in KINDS.values()})
     owner: dict = attrs.Factory(dict)  # (kind, name) -> plugin name
+    renamed: dict = attrs.Factory(dict)  # (kind, old name) -> current name (``old_names``)
 
     def get(self, kind: str, name: str, where: str = ""):
         table = self.by_kind[kind]
         if name in table:
             return table[name]
+        if (kind, name) in self.renamed:
+            return table[self.renamed[(kind, name)]]
         hint = did_you_mean(name, table)
         known = ", ".join(sorted(table)) or "none installed"
         from . import manager
@@ -50,7 +53,18 @@ class Registry:
         return sorted(self.by_kind[kind])
 
     def owner_of(self, kind: str, name: str) -> str:
-        return self.owner.get((kind, name), "?")
+        return self.owner.get((kind, self.current_name(kind, name)), "?")
+
+    def current_name(self, kind: str, name: str) -> str:
+        """The name a type is registered under now (``name`` unless it is an old name)."""
+        if name in self.by_kind[kind]:
+            return name
+        return self.renamed.get((kind, name), name)
+
+    def deprecated(self, kind: str, name: str) -> str | None:
+        """The current name when ``name`` is a deprecated old name of a type, else None."""
+        current = self.current_name(kind, name)
+        return current if current != name else None
 
     def call(self, kind, type_name, method, rule_path, fn, *args, passthrough=()):
         """``fn(*args)``, a registered type's ``method``. Anything it raises other than a
@@ -110,6 +124,9 @@ def get_registry(refresh: bool = False) -> Registry:
                     )
                 reg.by_kind[_kind][name] = obj
                 reg.owner[(_kind, name)] = _plugin
+                for old in getattr(obj, "old_names", ()) or ():
+                    # a type registered under that name itself wins (get() looks there first)
+                    reg.renamed.setdefault((_kind, old), name)
 
             try:
                 impl.function(*[{"register": register}[a] for a in impl.argnames])

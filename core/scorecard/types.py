@@ -84,6 +84,9 @@ class Payout:
 class _Typed:
     #: the name used in the rule set's ``type = "..."``
     name: str = ""
+    #: names the type had before (rule sets in the wild still use them): still accepted, and
+    #: ``scorecard check`` warns that they are deprecated
+    old_names: tuple[str, ...] = ()
     #: attrs class holding the type's own rule-set keys (validated by the loader)
     Params: type = NoParams
     #: one sentence for ``scorecard plugins`` and the docs

@@ -48,8 +48,9 @@ def _emit(fmt_, rows, cols, headers, payload):
 
 
 def item_bands_of(ruleset_text: str, scorecard: str) -> dict:
-    """``{item_id: [Band]}`` for the items scored ``type = "band"`` in a stored run's rule set
-    (the bands in force when that run was made, not today's)."""
+    """``{item_id: [Band]}`` for the items scored ``type = "item_band"`` (or its old name
+    ``"band"``) in a stored run's rule set (the bands in force when that run was made, not
+    today's)."""
     try:
         data = tomllib.loads(ruleset_text or "")
     except tomllib.TOMLDecodeError:
@@ -57,7 +58,7 @@ def item_bands_of(ruleset_text: str, scorecard: str) -> dict:
     out = {}
     for it in data.get("scorecards", {}).get(scorecard, {}).get("items", []):
         score = it.get("score")
-        if isinstance(score, dict) and score.get("type") == "band":
+        if isinstance(score, dict) and score.get("type") in ("item_band", "band"):
             out[it["id"]] = [Band(grade=b["grade"], min=None if b.get("min") is None else
                                   to_fraction(b["min"]), label=b.get("label", ""),
                                   label_zh=b.get("label_zh", "")) for b in score["bands"]]

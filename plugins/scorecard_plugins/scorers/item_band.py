@@ -42,7 +42,9 @@ class ItemBand(Scorer):
     """Points = the measured value (clamped to [0, max] when the item has a max); the ledger
     names the band. No value: the item is left out, and no band is given."""
 
-    name = "band"
+    name = "item_band"
+    # called "band" until 0.1, too close to the grading type "bands"
+    old_names = ("band",)
     Params = ItemBandParams
     description = "Keeps the value as points and names its band (lower bounds inclusive)."
 
