@@ -212,48 +212,66 @@ def _evaluate(store, rs, period, ledger, ingest_first, only, progress, allow_emp
                       counters=counters)
 
 
-def _evaluate_card(registry, rs, sc, ctx, res):
-    eids = list(ctx.employees)
-    for item in sc.items:
-        metric = registry.get("metric", item.type)
-        ctx.count("hook_calls")
-        measures = registry.call("metric", item.type, "compute", item.path, metric.compute,
-                                 ctx, item)
-        _expect("metric", item.type, "compute", item.path, measures, Measure, eids)
+@attrs.define
+class CardRun:
+    """One scorecard's evaluation in progress: what its stages read and write."""
+
+    registry: object
+    ruleset: object
+    scorecard: object
+    ctx: Context
+    results: dict  # employee_id -> EmployeeResult
+    employee_ids: list
+    scores: dict = attrs.Factory(dict)  # employee_id -> rounded score as a Fraction, or None
+
+
+def _run_rule(run: CardRun, kind, type_name, method, rule_path, cls, *args) -> dict:
+    """Call one rule's plugin type for every employee of the scorecard at once: look the type
+    up, count the hook call, call ``method`` with the plugin blamed for a crash, and check that
+    it answered one exact ``cls`` per employee. Every stage calls plugins through here."""
+    obj = run.registry.get(kind, type_name)
+    run.ctx.count("hook_calls")
+    got = run.registry.call(kind, type_name, method, rule_path, getattr(obj, method), *args)
+    return _expect(kind, type_name, method, rule_path, got, cls, run.employee_ids)
+
+
+def _stage_items(run: CardRun):
+    """metrics -> scorers, item by item in rule-set order: a later item (a composite) reads the
+    earlier items' outcomes from ``ctx.outcomes``."""
+    ctx, eids = run.ctx, run.employee_ids
+    for item in run.scorecard.items:
+        measures = _run_rule(run, "metric", item.type, "compute", item.path, Measure, ctx, item)
         if item.score is not None:
-            scorer = registry.get("scorer", item.score.type)
-            ctx.count("hook_calls")
-            scored = registry.call("scorer", item.score.type, "score", item.path, scorer.score,
-                                   ctx, item, measures)
-            _expect("scorer", item.score.type, "score", item.path, scored, Scored, eids)
+            scored = _run_rule(run, "scorer", item.score.type, "score", item.path, Scored,
+                               ctx, item, measures)
         else:
             scored = {e: value_points(item, measures[e]) for e in eids}
         ctx.outcomes[item.id] = {}
         for eid in eids:
             out = ItemOutcome(item=item, measure=measures[eid], scored=scored[eid])
             ctx.outcomes[item.id][eid] = out
-            res[eid].items.append(out)
-    for pen in sc.penalties:
-        ptype = registry.get("penalty", pen.type)
-        ctx.count("hook_calls")
-        adj = registry.call("penalty", pen.type, "apply", pen.path, ptype.apply, ctx, pen)
-        _expect("penalty", pen.type, "apply", pen.path, adj, Adjustment, eids)
-        for eid in eids:
-            res[eid].adjustments.append((pen, adj[eid]))
-    r = rs.rounding
-    ledger = ctx.ledger
-    inactive = _inactive(ctx, sc, eids)
-    for eid in eids:
-        er = res[eid]
+            run.results[eid].items.append(out)
+
+
+def _stage_penalties(run: CardRun):
+    """Penalties and adjustments, after the items (they may read the items' outcomes)."""
+    for pen in run.scorecard.penalties:
+        adj = _run_rule(run, "penalty", pen.type, "apply", pen.path, Adjustment, run.ctx, pen)
+        for eid in run.employee_ids:
+            run.results[eid].adjustments.append((pen, adj[eid]))
+
+
+def _stage_total(run: CardRun):
+    """Fines, then the total of the counted items and adjustments, clamped to the scorecard's
+    range and rounded to the score; employees left unscored say why."""
+    ctx, sc, r = run.ctx, run.scorecard, run.ruleset.rounding
+    inactive = _inactive(ctx, sc, run.employee_ids)
+    for eid in run.employee_ids:
+        er = run.results[eid]
         # fines are reported beside the score, also for an employee who is not scored
         er.fines = quantize(sum((a.fines for _, a in er.adjustments), 0), r.money, r.mode)
         if eid in inactive:
-            for o in er.items:
-                er.lines.extend(o.measure.lines)
-                er.lines.extend(o.scored.lines)
-            er.status = "inactive"
-            er.lines.append(Line("total", f"no rows in {inactive[eid]} for {ctx.period}: not "
-                                          f"scored (scorecards.{sc.id}.active_when)"))
+            _not_scored(ctx, sc, er, inactive[eid])
             continue
         note = _idle_note(ctx, eid)
         if note is not None:
@@ -261,61 +279,110 @@ def _evaluate_card(registry, rs, sc, ctx, res):
             er.notes.append("no data this period")
         counted = [o for o in er.items if o.item.in_total]
         present = [o for o in counted if o.points is not None]
-        if ledger:
-            for o in er.items:
-                er.lines.extend(o.measure.lines)
-                er.lines.extend(o.scored.lines)
+        if ctx.ledger:
+            _item_lines(er)
         if not present and counted:
             er.status = "no_score"
             er.lines.append(Line("total", "no item has data for this period: no score"))
         else:
-            # whole points add up as ints (exact, and much faster than Fractions)
-            total = sum((lean(o.points) for o in present), 0)
-            terms = [(o.item.id, o.points) for o in present]
-            for pen, a in er.adjustments:
-                if ledger:
-                    er.lines.extend(a.lines)
-                if a.points:
-                    total += lean(a.points)
-                    terms.append((pen.id, a.points))
-            clamped = total
-            if sc.total.min is not None and clamped < sc.total.min:
-                clamped = sc.total.min
-            if sc.total.max is not None and clamped > sc.total.max:
-                clamped = sc.total.max
-            er.total = Fraction(clamped)
-            er.score = quantize(clamped, r.score, r.mode)
-            if ledger:
-                text = f"total = {_signed_sum(terms) or '0'} = {fmt(total)}"
-                if clamped != total:
-                    text += f", clamped to {fmt(clamped)}"
-                text += f"; score {er.score} (rounded {r.mode.replace('_', '-')} to {r.score})"
-                er.lines.append(Line("total", text, er.score))
+            _add_up(ctx, sc, r, er, present)
         er.focus = focus_sections(sc, er)
-    scores = {eid: (Fraction(res[eid].score) if res[eid].score is not None else None)
-              for eid in eids}
-    if sc.grading is not None:
-        g = registry.get("grading", sc.grading.type)
-        ctx.count("hook_calls")
-        grades = registry.call("grading", sc.grading.type, "grade", sc.grading.path, g.grade,
-                               ctx, sc.grading, scores)
-        _expect("grading", sc.grading.type, "grade", sc.grading.path, grades, Grade, eids)
-        for eid in eids:
-            res[eid].grade = grades[eid]
-            res[eid].lines.extend(grades[eid].lines)
-    if sc.payout is not None:
-        p = registry.get("payout", sc.payout.type)
-        ctx.count("hook_calls")
-        pays = registry.call("payout", sc.payout.type, "pay", sc.payout.path, p.pay, ctx,
-                             sc.payout, res)
-        _expect("payout", sc.payout.type, "pay", sc.payout.path, pays, Payout, eids)
-        for eid in eids:
-            amount = pays[eid].amount
-            res[eid].payout = None if amount is None else quantize(amount, r.money, r.mode)
-            res[eid].lines.extend(pays[eid].lines)
-    if not ctx.ledger:
-        for eid in eids:
-            res[eid].lines = [ln for ln in res[eid].lines if ln.rule == "total"]
+    run.scores = {eid: (Fraction(run.results[eid].score)
+                        if run.results[eid].score is not None else None)
+                  for eid in run.employee_ids}
+
+
+def _item_lines(er):
+    for o in er.items:
+        er.lines.extend(o.measure.lines)
+        er.lines.extend(o.scored.lines)
+
+
+def _not_scored(ctx, sc, er, sources: str):
+    """An employee with no row in the scorecard's ``active_when`` sources: no score."""
+    _item_lines(er)
+    er.status = "inactive"
+    er.lines.append(Line("total", f"no rows in {sources} for {ctx.period}: not "
+                                  f"scored (scorecards.{sc.id}.active_when)"))
+
+
+def _add_up(ctx, sc, r, er, present):
+    """``er.total`` and ``er.score`` from the items with points and the adjustments."""
+    # whole points add up as ints (exact, and much faster than Fractions)
+    total = sum((lean(o.points) for o in present), 0)
+    terms = [(o.item.id, o.points) for o in present]
+    for pen, a in er.adjustments:
+        if ctx.ledger:
+            er.lines.extend(a.lines)
+        if a.points:
+            total += lean(a.points)
+            terms.append((pen.id, a.points))
+    clamped = total
+    if sc.total.min is not None and clamped < sc.total.min:
+        clamped = sc.total.min
+    if sc.total.max is not None and clamped > sc.total.max:
+        clamped = sc.total.max
+    er.total = Fraction(clamped)
+    er.score = quantize(clamped, r.score, r.mode)
+    if ctx.ledger:
+        text = f"total = {_signed_sum(terms) or '0'} = {fmt(total)}"
+        if clamped != total:
+            text += f", clamped to {fmt(clamped)}"
+        text += f"; score {er.score} (rounded {r.mode.replace('_', '-')} to {r.score})"
+        er.lines.append(Line("total", text, er.score))
+
+
+def _stage_grade(run: CardRun):
+    """The grading type turns the rounded scores into grades (bands, eligibility, ranks)."""
+    spec = run.scorecard.grading
+    if spec is None:
+        return
+    grades = _run_rule(run, "grading", spec.type, "grade", spec.path, Grade, run.ctx, spec,
+                       run.scores)
+    for eid in run.employee_ids:
+        run.results[eid].grade = grades[eid]
+        run.results[eid].lines.extend(grades[eid].lines)
+
+
+def _stage_payout(run: CardRun):
+    """The payout type turns the graded results into money, rounded by the money step."""
+    spec, r = run.scorecard.payout, run.ruleset.rounding
+    if spec is None:
+        return
+    pays = _run_rule(run, "payout", spec.type, "pay", spec.path, Payout, run.ctx, spec,
+                     run.results)
+    for eid in run.employee_ids:
+        amount = pays[eid].amount
+        run.results[eid].payout = None if amount is None else quantize(amount, r.money, r.mode)
+        run.results[eid].lines.extend(pays[eid].lines)
+
+
+def _stage_trim_ledger(run: CardRun):
+    """Without a ledger only the total's line is kept (plugins may have explained anyway)."""
+    if not run.ctx.ledger:
+        for eid in run.employee_ids:
+            er = run.results[eid]
+            er.lines = [ln for ln in er.lines if ln.rule == "total"]
+
+
+#: The stages of one scorecard's evaluation, in order: ``(name, stage(run))``. Each stage reads
+#: what the earlier ones left in the :class:`CardRun` and its results; a new stage is one
+#: function and one entry here.
+CARD_STAGES = (
+    ("items", _stage_items),  # metrics -> scorers
+    ("penalties", _stage_penalties),
+    ("total", _stage_total),
+    ("grade", _stage_grade),
+    ("payout", _stage_payout),
+    ("ledger", _stage_trim_ledger),
+)
+
+
+def _evaluate_card(registry, rs, sc, ctx, res):
+    run = CardRun(registry=registry, ruleset=rs, scorecard=sc, ctx=ctx, results=res,
+                  employee_ids=list(ctx.employees))
+    for _name, stage in CARD_STAGES:
+        stage(run)
 
 
 def _period_sources(rs):
