@@ -271,6 +271,26 @@ def test_hook_with_a_wrong_argument_is_refused():
     assert "registry" in e.value.message
 
 
+@pytest.mark.parametrize("option", ["wrapper", "hookwrapper"])
+def test_hook_wrappers_are_refused(option):
+    # the registry calls each implementation itself, so a wrapper would silently register
+    # nothing: a wrapper around the built-ins' metric types must be an error, not a no-op
+    class Plugin:
+        @hookimpl(**{option: True})
+        def register_metric_types(self, register):
+            yield
+
+    with pytest.raises(ScorecardError) as e:
+        with registered(Plugin(), name="wrapping"):
+            pass
+    assert e.value.message == (
+        "plugin 'wrapping' marks 'register_metric_types' as a hook wrapper (wrapper=True or "
+        "hookwrapper=True), which scorecard does not support: drop the option and implement "
+        "the hook as a plain @hookimpl function")
+    assert manager.pm.get_plugin("wrapping") is None
+    assert "count" in get_registry(refresh=True).names("metric")  # the built-ins still work
+
+
 @pytest.mark.parametrize("wanted", [HOOKSPEC_VERSION + 1, 0])
 def test_incompatible_hookspec_version(wanted):
     class Plugin:

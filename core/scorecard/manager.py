@@ -54,14 +54,26 @@ def _check_version(plugin, name):
 
 def register_plugin(plugin, name):
     """Register one plugin after checking it: its hook-spec version, the signatures of its hook
-    implementations (pluggy) and that every ``@hookimpl`` names a real hook. Raises
+    implementations (pluggy), that none is a wrapper and that every ``@hookimpl`` names a real
+    hook. Raises
     :class:`ScorecardError` naming the plugin; nothing is left registered on failure."""
     _check_version(plugin, name)
     try:
         pm.register(plugin, name)
     except pluggy.PluginValidationError as e:
         raise ScorecardError(f"plugin {name!r} has an invalid hook implementation: {e}") from None
-    unknown = [h.name for h in pm.get_hookcallers(plugin) or [] if h.spec is None]
+    callers = pm.get_hookcallers(plugin) or []
+    wrappers = [impl.function.__name__ for h in callers for impl in h.get_hookimpls()
+                if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper)]
+    if wrappers:
+        # scorecard calls each implementation itself (to blame the plugin that fails), never
+        # through pm.hook, so a wrapper would be called as a plain function and do nothing
+        pm.unregister(name=name)
+        raise ScorecardError(
+            f"plugin {name!r} marks {wrappers[0]!r} as a hook wrapper (wrapper=True or "
+            f"hookwrapper=True), which scorecard does not support: drop the option and "
+            f"implement the hook as a plain @hookimpl function")
+    unknown = [h.name for h in callers if h.spec is None]
     if unknown:
         pm.unregister(name=name)
         known = [n for n in dir(hookspecs) if n.startswith("register_")]
