@@ -58,8 +58,8 @@ def test_dates(text, stored):
     assert conv("date", text) == stored
 
 
-@pytest.mark.parametrize("text", ["2026-10-01 08:00:00", "2026/10/01", "20261001",
-                                  "2026-W40-1", "2026-13-01"])
+@pytest.mark.parametrize("text", ["2026-10-01 08:00:00", "2026/13/01", "20261001",
+                                  "2026-W40-1", "2026-13-01", "01/10/2026", "2026/10/1 9:05"])
 def test_bad_dates(text):
     with pytest.raises(ValueError, match="is not a date YYYY-MM-DD"):
         conv("date", text)

@@ -132,9 +132,12 @@ def test_timestamp_column_agrees_with_the_cell_converter_even_with_cached_parts(
     # 2026-10-01 08:00:00 = 1790812800 (see above) + 8 × 3600
     assert column(["2026-10-01 08:00:00", "2026-10-01T08:00:00"]) == [1790841600, 1790841600]
     # day and clock are now cached; a text the fast path never cached goes to the converter,
-    # which decides (here: fromisoformat accepts any separator) exactly as cell by cell
-    texts = ["2026-10-01 08:00:00", "2026-10-01X08:00:00", "2026-10-01 08:00"]
-    assert column(texts) == [conv(t) for t in texts]
+    # which decides (here: Excel's form of the same time) exactly as cell by cell
+    texts = ["2026-10-01 08:00:00", "2026/10/1 8:00", "2026-10-01 08:00"]
+    assert column(texts) == [conv(t) for t in texts] == [1790841600] * 3
+    # ... and refuses what it refuses cell by cell: any other separator between date and time
+    with pytest.raises(ValueError, match="is not a timestamp"):
+        column(["2026-10-01 08:00:00", "2026-10-01X08:00:00"])
     with pytest.raises(ValueError, match="is not a timestamp"):
         column(["2026-10-01 08:00:00", "2026-10-01 24:00:00"])
 

@@ -6,11 +6,10 @@ time (durations are then exact integer differences, computed in SQL)."""
 
 import contextlib
 import re
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
-from .numbers import to_fraction
+from .numbers import MAX_DIGITS, NumberRangeError, parse_decimal, to_fraction, to_text
 from .periods import Period, epoch_seconds
 
 TRUE = {"1", "true", "yes", "y", "t", "是", "真", "对"}
@@ -22,13 +21,36 @@ SQL_TYPES = {"str": "TEXT", "enum": "TEXT", "period": "TEXT", "date": "TEXT",
 _day_cache: dict[str, int] = {}
 _clock_cache: dict[str, int] = {}  # only valid " HH:MM[:SS]" / "THH:MM[:SS]" clocks
 _BOOLS = {**{k: 1 for k in TRUE}, **{k: 0 for k in FALSE}}
-_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?")
-_MIDNIGHT = (" 00:00:00", "T00:00:00", " 00:00", "T00:00")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?", re.ASCII)
+_INT = re.compile(r"[+-]?\d+", re.ASCII)
+INT_LIMIT = 2**63  # SQLite INTEGER is a signed 64-bit number
+
+
+class CellError(ValueError):
+    """A cell that does not convert: the message quotes the cell, ``cause`` is the same reason
+    without the cell's text, so a file full of one mistake is reported as one group."""
+
+    def __init__(self, text: str, cause: str, quote: bool = True):
+        super().__init__(f"{_quote(text) if quote else text} {cause}")
+        self.cause = cause
+
+
+def _quote(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:40] + "…")
+
+
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def _digits(s: str) -> bool:
+    """Only ASCII digits: str.isdigit() and int() also take "١٠" and full-width "１０"."""
+    return bool(s) and _ASCII_DIGITS.issuperset(s)
 
 
 def _learn_day(day: str) -> int:
     """Epoch seconds of ``YYYY-MM-DD`` (the fast form's date part), cached; ValueError if bad."""
-    if len(day) != 10 or day[4] != "-" or day[7] != "-":
+    if len(day) != 10 or day[4] != "-" or day[7] != "-" or not _digits(day[:4] + day[5:7]
+                                                                       + day[8:]):
         raise ValueError
     base = epoch_seconds(date.fromisoformat(day))
     _day_cache[day] = base
@@ -41,10 +63,12 @@ def _learn_clock(clock: str) -> int:
     n = len(clock)
     if n not in (6, 9) or clock[0] not in " T" or clock[3] != ":":
         raise ValueError
-    h, m = int(clock[1:3]), int(clock[4:6])
-    s = int(clock[7:9]) if n == 9 and clock[6] == ":" else 0
     if n == 9 and clock[6] != ":":
         raise ValueError
+    if not _digits(clock[1:3] + clock[4:6] + clock[7:9]):
+        raise ValueError
+    h, m = int(clock[1:3]), int(clock[4:6])
+    s = int(clock[7:9]) if n == 9 else 0
     if h > 23 or m > 59 or s > 59:
         raise ValueError
     seconds = h * 3600 + m * 60 + s
@@ -52,29 +76,81 @@ def _learn_clock(clock: str) -> int:
     return seconds
 
 
-def parse_timestamp(text: str) -> int:
-    """``YYYY-MM-DD HH:MM[:SS]`` (or with ``T``) to epoch seconds; fast path for the usual form."""
-    if len(text) in (16, 19) and text[4] == "-" and text[7] == "-" and text[10] in " T" \
-            and text[13] == ":":
+# the forms DATA.md names, nothing else: ISO with a space or T, and what Excel writes on a
+# Chinese Windows (2026/10/1 9:05, 2026/10/01 09:05:00, 2026/10/1); ASCII digits only
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?"
+                  r"(Z|[+-]\d{2}:?\d{2})?)?", re.ASCII)
+_EXCEL = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?", re.ASCII)
+_SERIAL = re.compile(r"\d{1,7}(?:\.\d+)?", re.ASCII)
+_EXCEL_EPOCH = datetime(1899, 12, 30)  # serial 1 = 1900-01-01 (after Excel's 1900-02-29)
+TIMESTAMP_FORMS = "YYYY-MM-DD HH:MM[:SS] (or T for the space, or 2026/10/1 9:05 as Excel writes it)"
+DATE_FORMS = "YYYY-MM-DD (or 2026/10/1 as Excel writes it)"
+
+
+def _split(text: str, fmt: str | None = None, serials: bool = False):
+    """``(datetime, has_time)`` of a date or timestamp cell in one of the accepted forms;
+    ValueError with the reason otherwise."""
+    if fmt is not None:
+        if text.isascii():
+            with contextlib.suppress(ValueError):
+                dt = datetime.strptime(text, fmt)
+                return dt, dt.time() != time() or "%H" in fmt or "%I" in fmt
+    if serials and _SERIAL.fullmatch(text):
+        days = Fraction(text)
+        if not 61 <= days < 2958466:
+            raise ValueError("an Excel date number out of range (61 is 1900-03-01, 2958465 "
+                             "is 9999-12-31)")
+        seconds = round(days * 86400)
+        return _EXCEL_EPOCH + timedelta(seconds=seconds), days.denominator != 1
+    m = _ISO.fullmatch(text) or _EXCEL.fullmatch(text)
+    if m is None:
+        raise ValueError("")
+    y, mo, d, h, mi, sec = (int(g) if g else 0 for g in m.groups()[:6])
+    if m.re is _ISO:
+        if m[8]:
+            raise ValueError("has a time zone; use the site's local time without a zone")
+        if m[7] and int(m[7][1:]):
+            raise ValueError("has fractions of a second; the store keeps whole seconds")
+    try:
+        return datetime(y, mo, d, h, mi, sec), m[4] is not None
+    except ValueError:
+        raise ValueError("") from None
+
+
+def parse_timestamp(text: str, fmt: str | None = None, serials: bool = False,
+                    allow_date: bool = False) -> int:
+    """A timestamp cell to epoch seconds: ``YYYY-MM-DD HH:MM[:SS]`` (or with ``T``; a fast path
+    for this usual form), Excel's ``2026/10/1 9:05``, ``format`` when the column declares one,
+    an Excel serial number from an .xlsx file (``serials``), a bare date (midnight) only when
+    ``allow_date`` (the column only places a row in a period)."""
+    if fmt is None and len(text) in (16, 19) and text[4] == "-" and text[7] == "-" \
+            and text[10] in " T" and text[13] == ":":
         # days and times of day repeat across rows: each distinct one is parsed once (a cached
         # day and a cached clock make a valid text: see column_converter)
         day = text[:10]
         base = _day_cache.get(day)
-        if base is None:
-            base = _learn_day(day)
         clock = text[10:]
         seconds = _clock_cache.get(clock)
-        if seconds is None:
-            seconds = _learn_clock(clock)
-        return base + seconds
-    if len(text) == 10:
-        raise ValueError("a date without a time")
-    dt = datetime.fromisoformat(text)
-    if dt.microsecond:
-        raise ValueError("has fractions of a second; the store keeps whole seconds")
-    if dt.tzinfo is not None:
-        raise ValueError("has a time zone; use the site's local time without a zone")
+        with contextlib.suppress(ValueError):
+            if base is None:
+                base = _learn_day(day)
+            if seconds is None:
+                seconds = _learn_clock(clock)
+            return base + seconds
+    dt, has_time = _split(text, fmt, serials)
+    if not has_time and not allow_date:
+        raise ValueError("a date without a time; give the time too, or declare the column "
+                         "with allow_date = true if it only places a row in a period")
     return epoch_seconds(dt)
+
+
+def parse_date(text: str, fmt: str | None = None, serials: bool = False) -> str:
+    """A date cell as ``YYYY-MM-DD``: ISO, Excel's ``2026/10/1``, either at midnight (a date
+    cell of Excel arrives as midnight of that date), ``format``, an Excel serial (``serials``)."""
+    dt, _ = _split(text, fmt, serials)
+    if dt.time() != time():
+        raise ValueError("has a time of day; a date column takes a date")
+    return dt.date().isoformat()
 
 
 def format_timestamp(seconds: int | None) -> str:
@@ -87,18 +163,21 @@ def format_timestamp(seconds: int | None) -> str:
     return f"{d.isoformat()} {rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
 
 
-def make_converter(spec):
-    """Return ``convert(text) -> stored value``; raises ValueError with a reason for bad text.
-    Blank cells are handled by the caller (required / default)."""
+def make_converter(spec, serials: bool = False):
+    """Return ``convert(text) -> stored value``; raises :class:`CellError` (a ValueError) with a
+    reason for bad text. Blank cells are handled by the caller (required / default).
+    ``serials``: the cells come from an .xlsx sheet, where a date may be Excel's day number."""
     t = spec.type
     low = to_fraction(spec.min) if spec.min is not None else None
     high = to_fraction(spec.max) if spec.max is not None else None
+    fmt = getattr(spec, "format", None)
+    allow_date = getattr(spec, "allow_date", False)
 
     def check_range(v, shown):
         if low is not None and v < low or high is not None and v > high:
-            lo = "" if low is None else f"{Decimal(low.numerator) / low.denominator:f}"
-            hi = "" if high is None else f"{Decimal(high.numerator) / high.denominator:f}"
-            raise ValueError(f"{shown} is out of range [{lo}, {hi}]")
+            lo = "" if low is None else to_text(low)
+            hi = "" if high is None else to_text(high)
+            raise CellError(shown, f"is out of range [{lo}, {hi}]", quote=False)
 
     if t == "str":
         return lambda s: s
@@ -109,16 +188,18 @@ def make_converter(spec):
         def conv_enum(s):
             if s in choices:
                 return s
-            raise ValueError(f"{s!r} is not one of: {listed}")
+            raise CellError(s, f"is not one of: {listed}")
 
         return conv_enum
     if t == "int":
 
         def conv_int(s):
-            try:
-                v = int(s)
-            except ValueError:
-                raise ValueError(f"{s!r} is not a whole number") from None
+            text = s.strip()
+            if not _INT.fullmatch(text):
+                raise CellError(s, "is not a whole number")
+            if len(text) > 20 or not -INT_LIMIT <= (v := int(text)) < INT_LIMIT:
+                raise CellError(s, "is too large for a whole-number column (at most "
+                                   "9223372036854775807)")
             check_range(v, s)
             return v
 
@@ -126,23 +207,23 @@ def make_converter(spec):
     if t == "decimal":
 
         def conv_dec(s):
-            text = s
+            text = s.strip()
             if "," in text:
                 # thousands separators only in their proper places ("1,000.5"); "1,5" (a
                 # decimal comma) would otherwise silently become 15
-                if not _GROUPED.fullmatch(text.strip()):
-                    raise ValueError(f"{s!r} is not a decimal number (a comma is accepted only "
-                                     f"as a thousands separator, e.g. 1,000.50)")
+                if not _GROUPED.fullmatch(text):
+                    raise CellError(s, "is not a decimal number (a comma is accepted only as a "
+                                       "thousands separator, e.g. 1,000.50)")
                 text = text.replace(",", "")
-            percent = text.endswith("%")
-            if percent:
+            if text.endswith("%"):
                 text = text[:-1]
             try:
-                d = Decimal(text.strip())
-                if not d.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation:
-                raise ValueError(f"{s!r} is not a decimal number") from None
+                d = parse_decimal(text)
+            except NumberRangeError:
+                raise CellError(s, f"is not a decimal number within {MAX_DIGITS} digits before "
+                                   f"and after the decimal point") from None
+            except ValueError:
+                raise CellError(s, "is not a decimal number") from None
             check_range(Fraction(d), s)
             return format(d, "f")
 
@@ -155,39 +236,40 @@ def make_converter(spec):
                 return 1
             if k in FALSE:
                 return 0
-            raise ValueError(f"{s!r} is not a boolean (1/0, true/false, yes/no, 是/否)")
+            raise CellError(s, "is not a boolean (1/0, true/false, yes/no, 是/否)")
 
         return conv_bool
     if t == "timestamp":
+        forms = f"in the declared format {fmt!r}" if fmt else TIMESTAMP_FORMS
 
         def conv_ts(s):
             try:
-                return parse_timestamp(s.strip())
+                return parse_timestamp(s.strip(), fmt, serials, allow_date)
             except ValueError as e:
-                why = f" ({e})" if str(e) and "invalid" not in str(e) else ""
-                raise ValueError(f"{s!r} is not a timestamp YYYY-MM-DD HH:MM[:SS]{why}") from None
+                why = f" ({e})" if str(e) else ""
+                raise CellError(s, f"is not a timestamp {forms}{why}") from None
 
         return conv_ts
     if t == "date":
+        forms = f"in the declared format {fmt!r}" if fmt else DATE_FORMS
 
         def conv_date(s):
-            text = s.strip()
-            if len(text) > 10 and text[10:] in _MIDNIGHT:
-                text = text[:10]  # a date cell of Excel arrives as midnight of that date
-            # only YYYY-MM-DD: fromisoformat alone would also take 20261001 and 2026-W40-4
-            if len(text) == 10 and text[4] == text[7] == "-":
-                with contextlib.suppress(ValueError):
-                    return date.fromisoformat(text).isoformat()
-            raise ValueError(f"{s!r} is not a date YYYY-MM-DD")
+            try:
+                return parse_date(s.strip(), fmt, serials)
+            except ValueError as e:
+                why = f" ({e})" if str(e) else ""
+                raise CellError(s, f"is not a date {forms}{why}") from None
 
         return conv_date
     if t == "period":
 
         def conv_period(s):
             try:
+                if not s.isascii():
+                    raise ValueError
                 return Period.parse(s).key
             except ValueError:
-                raise ValueError(f"{s!r} is not a period (YYYY-MM, YYYY-Qn or YYYY)") from None
+                raise CellError(s, "is not a period (YYYY-MM, YYYY-Qn or YYYY)") from None
 
         return conv_period
     raise ValueError(f"unknown column type {t!r}")  # pragma: no cover
@@ -218,7 +300,7 @@ def column_converter(spec, convert):
                 return list(map(convert, texts))
 
         return bool_column
-    if t == "timestamp":
+    if t == "timestamp" and getattr(spec, "format", None) is None:
         days, clocks = _day_cache, _clock_cache
 
         def ts_column(texts):

@@ -1,6 +1,8 @@
 """Errors that reach the user. Exit codes: 2 for bad usage, configuration or data; 1 when an
 evaluation itself fails (a plugin broke, an invariant did not hold)."""
 
+import re
+
 import click
 
 
@@ -10,23 +12,97 @@ class ScorecardError(click.ClickException):
     exit_code = 2
 
 
+_PLACE = re.compile(r"(.*?):(\d+)(?::([^:]*))?")
+_VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|(?<=line )\d+")
+
+
+class Problems:
+    """Bad cells and rows as they are found, counted truly however many there are, grouped by
+    file, column and cause (the reason without the cell's own text), keeping only the first
+    few of each group: a file with 20,000 bad cells is reported as what is wrong and where it
+    starts, in bounded memory.
+
+    ``append((place, reason[, cause]))``; ``place`` is ``file:line[:column]``; without
+    ``cause`` the reason with its quoted values masked is the cause."""
+
+    KEEP_FIRST = 25  # the first problems in file order, listed as they are when few
+    PER_GROUP = 3  # examples kept per group
+    MAX_GROUPS = 200  # beyond this many kinds of problem, later ones are only counted
+
+    def __init__(self, problems=()):
+        self.total = 0
+        self.first: list[tuple[str, str]] = []
+        self.groups: dict[tuple[str, str, str], list] = {}  # key -> [count, examples]
+        self.ungrouped = 0
+        for p in problems:
+            self.append(p)
+
+    def append(self, problem):
+        place, reason, *cause = problem
+        self.total += 1
+        if len(self.first) < self.KEEP_FIRST:
+            self.first.append((place, reason))
+        m = _PLACE.fullmatch(place)
+        file, column = (m[1], m[3] or "") if m else (place, "")
+        why = cause[0] if cause else _VARYING.sub("…", reason)
+        group = self.groups.get((file, column, why))
+        if group is None:
+            if len(self.groups) >= self.MAX_GROUPS:
+                self.ungrouped += 1
+                return
+            group = self.groups[(file, column, why)] = [0, []]
+        group[0] += 1
+        if len(group[1]) < self.PER_GROUP:
+            group[1].append((place, reason))
+
+    def extend(self, problems):
+        for p in problems:
+            self.append(p)
+
+    def __len__(self):
+        return self.total
+
+    def __bool__(self):
+        return self.total > 0
+
+    def __iter__(self):
+        return iter(self.first)
+
+    def lines(self, max_shown: int) -> list[str]:
+        """The report: every problem when there are at most ``max_shown``, else each group
+        with its count and first examples."""
+        if self.total <= max_shown:
+            return [f"{place}: {reason}" for place, reason in self.first]
+        out = []
+        groups = sorted(self.groups.items(), key=lambda kv: -kv[1][0])
+        for (file, column, why), (count, examples) in groups[:20]:
+            where = f"{file}, column {column}" if column else file
+            out.append(f"{where}: {count} × {why}")
+            out.extend(f"  {place}: {reason}" for place, reason in examples)
+            if count > len(examples):
+                out.append(f"  ... and {count - len(examples)} more like these")
+        rest = sum(g[0] for g in self.groups.values()) - sum(g[0] for _, g in groups[:20])
+        rest += self.ungrouped
+        if rest:
+            out.append(f"... and {rest} more problem(s) of other kinds")
+        return out
+
+
 class DataError(ScorecardError):
     """One or more bad cells or rows in an input file.
 
-    ``problems`` is a list of ``(place, reason)`` where place is ``file:line[:column]``.
+    ``problems`` is a list of ``(place, reason)`` (or ``(place, reason, cause)``) where place is
+    ``file:line[:column]``, or a :class:`Problems`; a long list is reported grouped by file,
+    column and cause with true counts.
     """
 
     MAX_SHOWN = 25
 
     def __init__(self, problems, hint=""):
-        self.problems = list(problems)
-        shown = self.problems[: self.MAX_SHOWN]
-        lines = [f"{place}: {reason}" for place, reason in shown]
-        more = len(self.problems) - len(shown)
-        if more > 0:
-            lines.append(f"... and {more} more problem(s)")
+        self.problems = problems if isinstance(problems, Problems) else Problems(problems)
+        self.hint = hint
         head = f"{len(self.problems)} problem(s) in the input data; nothing was stored."
-        text = "\n".join([head, *lines])
+        text = "\n".join([head, *self.problems.lines(self.MAX_SHOWN)])
         if hint:
             text += "\n" + hint
         super().__init__(text)

@@ -8,7 +8,7 @@ from pathlib import Path
 import attrs
 
 from .columns import SQL_TYPES, column_converter, make_converter
-from .errors import DataError, EvaluationError, ScorecardError
+from .errors import DataError, EvaluationError, Problems, ScorecardError
 from .registry import get_registry
 from .schema import did_you_mean
 from .speed import gc_paused
@@ -130,6 +130,13 @@ def _fast_batch(pending, width, positions, converters, bulk, required, defaults,
         return None
 
 
+def _in_source(e: DataError, rs, where: str) -> DataError:
+    """A reader's DataError with the rule-set source it read (so "set encoding" names the key:
+    ``sources.NAME.encoding`` in which file)."""
+    hint = f"The source is {where} in {rs.path}."
+    return DataError(e.problems, hint=f"{e.hint}\n{hint}" if e.hint else hint)
+
+
 def _guarded_read(registry, reader, spec, rs, name):
     """The reader's table, its rows read lazily; a reader that breaks (on open or on any row)
     is named with its plugin and source, a file the system cannot read is a user's error."""
@@ -142,13 +149,18 @@ def _guarded_read(registry, reader, spec, rs, name):
             raise ScorecardError(f"{rs.path}: {where}: cannot read {e.filename or spec.path}: "
                                  f"{e.strerror or e}") from None
 
-    raw = call(reader.read, spec, rs.base_dir)
+    try:
+        raw = call(reader.read, spec, rs.base_dir)
+    except DataError as e:
+        raise _in_source(e, rs, where) from None
 
     def guarded_rows():
         # one delegating generator, not a call per row: errors of the reader's own iterator
         # land here, the consumer's do not
         try:
             yield from raw.rows
+        except DataError as e:
+            raise _in_source(e, rs, where) from None
         except (ScorecardError, EvaluationError):
             raise
         except OSError as e:
@@ -179,9 +191,12 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
     missing = []
     for c, cs in cols.items():
         want = cs.header or c
-        if header.count(want) > 1:
-            raise DataError([(f"{file}:1", f"column {want!r} appears {header.count(want)} times "
-                                           f"in the header; which one is meant is unclear")],
+        same = [h for h in header if h.lower() == want.lower()]
+        if len(same) > 1:
+            # "Name" beside "NAME": matching ignores case, so either could be meant
+            shown = ", ".join(map(repr, same)) if len(set(same)) > 1 else repr(want)
+            raise DataError([(f"{file}:1", f"column {want!r} appears {len(same)} times in the "
+                                           f"header ({shown}); which one is meant is unclear")],
                             hint="Rename or remove the extra column in the export.")
         pos = column_position(header, lowered, want)
         if pos is None:
@@ -198,10 +213,13 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
     _create_table(conn, table, cols, spec)
     names = list(cols)
     positions = [index[c] for c in names]
-    converters = [make_converter(cols[c]) for c in names]
+    serials = getattr(raw, "excel_serials", False)
+    converters = [make_converter(cols[c], serials) for c in names]
     bulk = [column_converter(cols[c], conv) for c, conv in zip(names, converters, strict=True)]
     required = [cols[c].required for c in names]
     defaults = [cols[c].default for c in names]
+    default_texts = [None if d is None else ("1" if d else "0") if isinstance(d, bool) else str(d)
+                     for d in defaults]
     key_pos = names.index(spec.key) if spec.key else None
     seen_keys = {}
     width = len(header)
@@ -210,49 +228,53 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
     count = 0
 
     def slow(pending):
-        """Row by row, exactly as a problem is reported: the first bad cell of a row, in line
-        order (the fast path below falls back to this for any batch that is not clean)."""
+        """Row by row, exactly as problems are reported: every bad cell of a row, in line
+        order (the fast path below falls back to this for any batch that is not clean); a
+        quarantined row is set aside with its first problem."""
         out_rows = []
         for line, cells in pending:
-            bad = None
+            bad = []  # (place, reason, cause) of this row
             out = [line]
             if len(cells) < width:
                 cells = list(cells) + [""] * (width - len(cells))
             elif _overflow(cells, width):
                 # an unquoted delimiter inside a value ("1,000") shifts every later cell
-                bad = (f"{file}:{line}", f"{len(cells)} cells but the header has {width} "
-                                         f"columns; quote values that contain the delimiter")
-            for i, pos in enumerate(positions if bad is None else ()):
+                why = "cells but the header has fewer columns; quote values that contain the " \
+                      "delimiter"
+                bad.append((f"{file}:{line}", f"{len(cells)} cells but the header has {width} "
+                                              f"columns; quote values that contain the "
+                                              f"delimiter", why))
+            for i, pos in enumerate(positions if not bad else ()):
                 text = cells[pos]
                 if text is None or (text := text.strip()) == "":
                     if defaults[i] is not None:
-                        text = str(defaults[i])
+                        text = default_texts[i]
                     elif required[i]:
-                        bad = (f"{file}:{line}:{names[i]}", "blank, but this column is required")
-                        break
+                        why = "blank, but this column is required"
+                        bad.append((f"{file}:{line}:{names[i]}", why, why))
+                        continue
                     else:
                         out.append(None)
                         continue
                 try:
                     out.append(converters[i](text))
                 except ValueError as e:
-                    bad = (f"{file}:{line}:{names[i]}", str(e))
-                    break
-            if bad is None and key_pos is not None:
+                    bad.append((f"{file}:{line}:{names[i]}", str(e),
+                                getattr(e, "cause", None) or str(e)))
+            if not bad and key_pos is not None:
                 k = out[key_pos + 1]
                 if k in seen_keys:
-                    bad = (f"{file}:{line}:{spec.key}",
-                           f"duplicate {spec.key} {k!r} (first on line {seen_keys[k]})")
+                    bad.append((f"{file}:{line}:{spec.key}",
+                                f"duplicate {spec.key} {k!r} (first on line {seen_keys[k]})",
+                                f"duplicate {spec.key}"))
                 else:
                     seen_keys[k] = line
-            if bad is not None:
+            if bad:
                 if quarantine:
-                    quarantined.append((rs.dataset, name, file, line, bad[1],
+                    quarantined.append((rs.dataset, name, file, line, bad[0][1],
                                         json.dumps(list(cells), ensure_ascii=False)))
                 else:
-                    problems.append(bad)
-                    if len(problems) > 200:
-                        raise DataError(problems)
+                    problems.extend(bad)
                 continue
             if not problems:
                 out_rows.append(out)
@@ -334,7 +356,7 @@ def ingest(store: Store, rs, only_changed=True, quarantine=False, progress=None)
     if not todo:
         return report
     conn = store.conn
-    problems, quarantined = [], []
+    problems, quarantined = Problems(), []
     # Rows arrive in file (time) order but the table is clustered by employee: every employee's
     # range grows at its own page. SQLite's default 2 MB page cache evicts and re-reads those
     # pages; 256 MB (allocated only as used) keeps them for ~20k employees during the load.

@@ -58,7 +58,10 @@ class Merged:
 
 
 def _is_id_array(v) -> bool:
-    return isinstance(v, list) and bool(v) and all(isinstance(e, dict) and "id" in e for e in v)
+    # ids are strings; an id of another type ({a = 1}) makes a plain array, replaced whole, and
+    # the loader then reports the id at its key
+    return isinstance(v, list) and bool(v) and all(
+        isinstance(e, dict) and isinstance(e.get("id"), str) for e in v)
 
 
 def _tag(value, file):

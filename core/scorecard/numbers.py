@@ -3,29 +3,82 @@ rate of 17/19 carries no representation error into a threshold comparison; value
 as :class:`decimal.Decimal`, rounded once, by the rule set's declared policy, in :func:`quantize`.
 """
 
-from decimal import Decimal
+import re
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 ROUNDING_MODES = ("half_up", "half_even", "half_down", "up", "down", "floor", "ceiling")
 
 Number = Fraction
 
+#: the most digits a number from a rule set or a data file may have before, and after, the
+#: decimal point. Scores, marks, rates and money need far fewer; the bound keeps a cell such as
+#: ``1e999999999`` (whose exact value has a billion digits) from hanging the run.
+MAX_DIGITS = 40
+
+# what a person or a spreadsheet writes: ASCII digits only (int() and Decimal() would also take
+# "1_0" and Arabic-Indic or full-width digits), an optional exponent, or the store's "n/d"
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_RATIO_TEXT = re.compile(r"[+-]?\d+/\d+", re.ASCII)
+
+
+class NumberRangeError(ValueError):
+    """A number beyond :data:`MAX_DIGITS` digits before or after the decimal point."""
+
+
+def check_digits(d: Decimal, shown=None) -> Decimal:
+    """``d`` when it is finite and within :data:`MAX_DIGITS` digits before and after the point;
+    else ValueError (NumberRangeError for a size) whose text says which bound."""
+    if not d.is_finite():
+        raise ValueError(f"{shown or d} is not a finite number")
+    exponent = d.as_tuple().exponent
+    if d.adjusted() >= MAX_DIGITS:
+        raise NumberRangeError(f"{_short(shown or d)} is too large: at most {MAX_DIGITS} digits "
+                               f"before the decimal point")
+    if exponent < -MAX_DIGITS:
+        raise NumberRangeError(f"{_short(shown or d)} has more than {MAX_DIGITS} places after "
+                               f"the decimal point")
+    return d
+
+
+def _short(value) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
+
+
+def parse_decimal(text: str) -> Decimal:
+    """A decimal number written in ASCII (``-1.5``, ``2e3``), bounded by :data:`MAX_DIGITS`;
+    ValueError otherwise."""
+    t = text.strip()
+    if len(t) > 4 * MAX_DIGITS or not _DECIMAL_TEXT.fullmatch(t):
+        if len(t) > 4 * MAX_DIGITS and _DECIMAL_TEXT.fullmatch(t):
+            raise NumberRangeError(f"{_short(t)} has too many digits (at most {MAX_DIGITS} "
+                                   f"before and after the decimal point)")
+        raise ValueError(f"{_short(text)!r} is not a number")
+    return check_digits(Decimal(t), t)
+
 
 def to_fraction(value) -> Fraction:
     """Convert an int, str, Decimal, Fraction or (TOML) float to an exact Fraction.
 
     Floats go through their shortest repr, so the TOML literal ``0.12`` becomes exactly 3/25.
+    Text, floats and Decimals are bounded by :data:`MAX_DIGITS` (ValueError beyond).
     """
     if isinstance(value, Fraction):
         return value
     if isinstance(value, bool):
         raise TypeError("a boolean is not a number")
-    if isinstance(value, int | Decimal):
+    if isinstance(value, int):
         return Fraction(value)
+    if isinstance(value, Decimal):
+        return Fraction(check_digits(value))
     if isinstance(value, float):
-        return Fraction(repr(value))
+        return Fraction(check_digits(Decimal(repr(value)), value))
     if isinstance(value, str):
-        return Fraction(value.strip())
+        t = value.strip()
+        if len(t) <= 8 * MAX_DIGITS and _RATIO_TEXT.fullmatch(t):
+            return Fraction(t)  # the store's form of a non-terminating value
+        return Fraction(parse_decimal(t))
     raise TypeError(f"not a number: {value!r}")
 
 
@@ -66,12 +119,21 @@ def quantize(value, step="0.01", mode: str = "half_up") -> Decimal:
     if type(value) is int or type(value) is Fraction and value.denominator == 1:
         # a whole number needs no rounding, only the step's places
         n = value if type(value) is int else value.numerator
-        return Decimal(n).quantize(step_d) if step_d < 1 else Decimal(n)
+        with _exact(n, step_d):
+            return Decimal(n).quantize(step_d) if step_d < 1 else Decimal(n)
     q = to_fraction(value) / Fraction(step_d)
     n = _round_to_int(q, mode)
     exponent = step_d.as_tuple().exponent
-    result = Decimal(n) * step_d
-    return result.quantize(Decimal(1).scaleb(exponent)) if step_d < 1 else result
+    with _exact(n, step_d):
+        result = Decimal(n) * step_d
+        return result.quantize(Decimal(1).scaleb(exponent)) if step_d < 1 else result
+
+
+def _exact(n: int, step: Decimal):
+    """A decimal context wide enough that ``n × step`` and its quantize are exact (the default
+    context keeps 28 digits and would round a longer result, or refuse to quantize it)."""
+    digits = n.bit_length() * 302 // 1000 + len(step.as_tuple().digits) - step.as_tuple().exponent
+    return localcontext(prec=max(28, digits + 4))
 
 
 def lean(value):
@@ -115,9 +177,25 @@ def fmt(value, places: int = 4) -> str:
         while d % p == 0:
             d //= p
     if d == 1:
-        text = format(Decimal(v.numerator) / Decimal(v.denominator), "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
+        return _terminating(v)
     return "≈" + format(quantize(v, Decimal(1).scaleb(-places), "half_even"), "f")
+
+
+def _terminating(v: Fraction) -> str:
+    """Exact decimal text of a Fraction whose denominator has no prime factors but 2 and 5:
+    scaled to a power of ten by integers, never through a (28-digit) Decimal division."""
+    d, twos, fives = v.denominator, 0, 0
+    while d % 2 == 0:
+        d //= 2
+        twos += 1
+    while d % 5 == 0:
+        d //= 5
+        fives += 1
+    places = max(twos, fives)
+    scaled = abs(v.numerator) * 10**places // v.denominator
+    digits = str(scaled).rjust(places + 1, "0")
+    text = f"{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".") if places else digits
+    return f"-{text}" if v < 0 else text
 
 
 def to_text(value) -> str | None:

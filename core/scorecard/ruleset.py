@@ -5,7 +5,7 @@ objects; every key is checked (see :mod:`scorecard.schema`)."""
 import hashlib
 import re
 import tomllib
-from datetime import date
+from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +33,11 @@ class ColumnSpec:
     min: Fraction | None = None
     max: Fraction | None = None
     header: str | None = None  # the file's header when it differs from the column name
+    #: a date or timestamp column's own strptime format (e.g. "%d.%m.%Y %H:%M"), accepted
+    #: besides the forms of the data contract
+    format: str | None = None
+    #: a timestamp column that only places a row in a period may hold a bare date (midnight)
+    allow_date: bool = False
 
 
 def parse_column(value, path) -> ColumnSpec:
@@ -41,7 +46,7 @@ def parse_column(value, path) -> ColumnSpec:
         spec = build(ColumnSpec, value, path)
         if spec.type == "enum" and not spec.choices:
             raise SchemaError(path, "an enum column needs choices = [...]")
-        return spec
+        return _check_column(spec, path)
     if not isinstance(value, str):
         raise SchemaError(path, f"expected a column type such as 'str' or a table, got {value!r}")
     text, required = value.strip(), True
@@ -56,7 +61,67 @@ def parse_column(value, path) -> ColumnSpec:
             path, f"unknown column type {text!r}{did_you_mean(text, COLUMN_TYPES)} "
             f"(one of {', '.join(COLUMN_TYPES)}; add ? for optional, enum:a|b for choices)"
         )
+    if text == "enum" and not choices:
+        raise SchemaError(path, "an enum column needs its choices, e.g. \"enum:phone|online\"")
     return ColumnSpec(type=text, required=required, choices=choices)
+
+
+def _check_column(spec: ColumnSpec, path: str) -> ColumnSpec:
+    """What can be known about a column's declaration without its data: a range that is not
+    empty, a default its own column accepts, a format that parses what it writes. Checked here
+    so a mistake is one error at its key, not one per data cell."""
+    from .columns import make_converter
+
+    if spec.min is not None and spec.max is not None and spec.min > spec.max:
+        raise SchemaError(f"{path}.min", f"min {spec.min} is above max {spec.max}; swap them")
+    if (spec.min is not None or spec.max is not None) and spec.type not in ("int", "decimal"):
+        key = "min" if spec.min is not None else "max"
+        raise SchemaError(f"{path}.{key}", f"a range applies to int and decimal columns, not to "
+                          f"a {spec.type} column")
+    if spec.choices and spec.type != "enum":
+        raise SchemaError(f"{path}.choices", "choices apply to an enum column (type = \"enum\")")
+    if spec.allow_date and spec.type != "timestamp":
+        raise SchemaError(f"{path}.allow_date", "applies to a timestamp column")
+    if spec.format is not None:
+        _check_format(spec, f"{path}.format")
+    if spec.default is not None:
+        d = spec.default
+        if not isinstance(d, str | int | float | bool) or isinstance(d, float) and d != d:
+            raise SchemaError(f"{path}.default", f"expected a plain value for a blank "
+                              f"{spec.type} cell, got {_short(d)}")
+        text = ("1" if d else "0") if isinstance(d, bool) else str(d)
+        try:
+            make_converter(spec)(text)
+        except ValueError as e:
+            raise SchemaError(f"{path}.default", f"the column does not accept its own default: "
+                              f"{e}") from None
+    return spec
+
+
+def _check_format(spec: ColumnSpec, path: str):
+    if spec.type not in ("date", "timestamp"):
+        raise SchemaError(path, "a format applies to a date or timestamp column")
+    f = spec.format
+    if not f.isascii() or not any(d in f for d in ("%Y", "%y")) or "%d" not in f \
+            or not any(d in f for d in ("%m", "%b", "%B")):
+        raise SchemaError(path, f"{f!r} is not a date format with a year, month and day, "
+                          f"e.g. \"%d.%m.%Y %H:%M\"")
+    for bad in ("%z", "%Z", "%f", "%c", "%x", "%X"):
+        if bad in f:
+            raise SchemaError(path, f"{bad} is not allowed: times are the site's local time in "
+                              f"whole seconds, written out field by field")
+    sample = datetime(2026, 10, 31, 17, 45, 30)
+    try:
+        back = datetime.strptime(sample.strftime(f), f)
+    except ValueError as e:
+        raise SchemaError(path, f"{f!r} does not read back what it writes ({e})") from None
+    if back.date() != sample.date():
+        raise SchemaError(path, f"{f!r} does not read back the date it writes")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}… ({len(text)} characters)"
 
 
 @attrs.frozen
@@ -435,21 +500,68 @@ def _annual(data, path, items) -> AnnualSpec:
     return spec
 
 
+#: a rule set is a page or two of TOML; a larger file is not one (and /dev/zero never ends)
+MAX_RULESET_BYTES = 4 << 20
+#: tables and arrays nest a few levels in a rule set; far deeper nesting is not a rule set and
+#: would exhaust Python's recursion on the way through
+MAX_NESTING = 32
+
+
 def read_toml(path: Path) -> tuple[str, dict]:
-    """A TOML file's text and data; a missing, non-UTF-8 or invalid file is a RuleSetError
-    naming the file (and the line, for invalid TOML)."""
+    """A TOML file's text and data; a missing, unreadable, oversized, non-UTF-8 or invalid file
+    is a RuleSetError naming the file (and the line, for invalid TOML)."""
+    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.is_dir():
+            raise RuleSetError(path, "", "is a directory, not a rule set file; name the .toml "
+                               "file (e.g. scorecard.toml)")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_RULESET_BYTES + 1)
     except FileNotFoundError:
         raise RuleSetError(path, "", "file not found; create one with `scorecard init`") from None
+    except OSError as e:
+        raise RuleSetError(path, "", f"cannot read it: {e.strerror or e}") from None
+    if len(raw) > MAX_RULESET_BYTES:
+        raise RuleSetError(path, "", f"larger than {MAX_RULESET_BYTES >> 20} MB: not a rule set "
+                           f"(name the .toml file)")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise RuleSetError(path, "", f"not UTF-8 ({e.reason}); save the rule set as UTF-8") \
             from None
+    if "\x00" in text:
+        raise RuleSetError(path, "", "holds NUL bytes: not a TOML text file")
     try:
-        return text, tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"line (\d+)", str(e))
         raise RuleSetError(path, "", f"invalid TOML: {e}", int(m[1]) if m else None) from None
+    except RecursionError:
+        raise RuleSetError(path, "", f"tables or arrays nested too deep (more than "
+                           f"{MAX_NESTING} levels)") from None
+    except ValueError as e:  # e.g. an integer beyond Python's 4,300-digit conversion limit
+        raise RuleSetError(path, "", f"invalid TOML: {e}") from None
+    deep = _too_deep(data)
+    if deep is not None:
+        raise RuleSetError(path, deep, f"nested more than {MAX_NESTING} levels deep; a rule set "
+                           f"needs a few", locate(text, deep))
+    return text, data
+
+
+def _too_deep(data) -> str | None:
+    """The key path of the first value nested deeper than MAX_NESTING, else None (iterative:
+    a recursive walk is what breaks on such input)."""
+    stack = [(data, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return path
+        if isinstance(value, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k), depth + 1)
+                         for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value))
+    return None
 
 
 def load_ruleset(path, registry: Registry | None = None, data: dict | None = None,

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import attrs
 
-from .numbers import to_fraction
+from .numbers import MAX_DIGITS, NumberRangeError, to_fraction
 
 
 class SchemaError(Exception):
@@ -78,32 +78,38 @@ def convert(t, value, path: str):
                 errors.append(e)
         raise errors[0] if len(errors) == 1 else SchemaError(
             path, f"expected {' or '.join(_typename(a) for a in args if a is not type(None))}, "
-            f"got {value!r}"
+            f"got {_short(value)}"
         )
     if origin is Literal:
         if value in args:
             return value
         hint = did_you_mean(str(value), [str(a) for a in args])
-        raise SchemaError(path, f"expected {_typename(t)}, got {value!r}{hint}")
+        raise SchemaError(path, f"expected {_typename(t)}, got {_short(value)}{hint}")
     if t is bool:
         if isinstance(value, bool):
             return value
-        raise SchemaError(path, f"expected true or false, got {value!r}")
+        raise SchemaError(path, f"expected true or false, got {_short(value)}")
     if t is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise SchemaError(path, f"expected an integer, got {value!r}")
+        raise SchemaError(path, f"expected an integer, got {_short(value)}")
     if t is Fraction:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise SchemaError(path, f"expected a number, got {value!r}")
+            raise SchemaError(path, f"expected a number, got {_short(value)}")
         try:
-            return to_fraction(value)
+            number = to_fraction(value)
+        except NumberRangeError as e:
+            raise SchemaError(path, f"{e}; numbers in a rule set are bounded") from None
         except (ValueError, ZeroDivisionError):
-            raise SchemaError(path, f"expected a number, got {value!r}") from None
+            raise SchemaError(path, f"expected a number, got {_short(value)}") from None
+        if abs(number) >= 10**MAX_DIGITS:
+            raise SchemaError(path, f"{_short(value)} is too large: at most {MAX_DIGITS} digits "
+                              f"before the decimal point")
+        return number
     if t is str:
         if isinstance(value, str):
             return value
-        raise SchemaError(path, f"expected a string, got {value!r}")
+        raise SchemaError(path, f"expected a string, got {_short(value)}")
     if t is date:
         if isinstance(value, date):
             return value
@@ -112,26 +118,38 @@ def convert(t, value, path: str):
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-        raise SchemaError(path, f"expected a date (YYYY-MM-DD), got {value!r}")
+        raise SchemaError(path, f"expected a date (YYYY-MM-DD), got {_short(value)}")
     if origin in (list, tuple):
         if not isinstance(value, list):
-            raise SchemaError(path, f"expected a list, got {value!r}")
+            raise SchemaError(path, f"expected a list, got {_short(value)}")
         inner = args[0] if args else Any
         return tuple(convert(inner, v, f"{path}[{i}]") for i, v in enumerate(value))
     if origin is dict:
         if not isinstance(value, dict):
-            raise SchemaError(path, f"expected a table, got {value!r}")
+            raise SchemaError(path, f"expected a table, got {_short(value)}")
         kt, vt = args or (str, Any)
         return {str(k): convert(vt, v, f"{path}.{k}") for k, v in value.items()}
     if attrs.has(t):
         if not isinstance(value, dict):
-            raise SchemaError(path, f"expected a table, got {value!r}")
+            raise SchemaError(path, f"expected a table, got {_short(value)}")
         return build(t, value, path)
     raise SchemaError(path, f"unsupported parameter type {t!r}")  # pragma: no cover
 
 
+def _short(value) -> str:
+    """``repr(value)``, cut short: a 5,000-digit number or a deeply nested list in a message
+    would bury the key it is about."""
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):  # nested too deep / an int beyond str()'s digit limit
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 60 else f"{text[:40]}… ({len(text)} characters)"
+
+
 def build(cls, data: dict, path: str = "", extra_known=()):
     """Build attrs ``cls`` from a TOML table, rejecting unknown keys and wrong types."""
+    if not isinstance(data, dict):
+        raise SchemaError(path or cls.__name__, f"expected a table, got {_short(data)}")
     attrs.resolve_types(cls)
     fields = {(f.alias or f.name): f for f in attrs.fields(cls)}
     prefix = f"{path}." if path else ""

@@ -23,6 +23,13 @@ class _FileSource(SourceType):
         if not spec.path:
             raise SchemaError(f"{path}.path", f"missing: a {self.name} source reads a file; give "
                                               f"path = \"data/FILE\" (relative to the rule set)")
+        if len(spec.path) > MAX_PATH or "\x00" in spec.path:
+            raise SchemaError(f"{path}.path", f"not a usable file name ({len(spec.path)} "
+                              f"characters); give the export's path, relative to the rule set")
+
+
+#: longer than any real export's path (Linux refuses names over 4,096 bytes anyway)
+MAX_PATH = 1024
 
 
 def _path(spec, base_dir, what) -> Path:
@@ -30,50 +37,113 @@ def _path(spec, base_dir, what) -> Path:
         raise ScorecardError(f"a {what} source needs path = \"...\"")
     p = Path(spec.path)
     p = p if p.is_absolute() else Path(base_dir) / p
-    if not p.exists():
-        raise ScorecardError(f"{p}: file not found; put the export there or fix the source path")
+    try:
+        if p.is_dir():
+            raise ScorecardError(f"{p}: is a directory; the source's path names the export "
+                                 f"file itself (e.g. data/{what}-export.{what})")
+        if not p.exists():
+            raise ScorecardError(f"{p}: file not found; put the export there or fix the source "
+                                 f"path")
+    except OSError as e:  # a name too long for the file system, a loop of links ...
+        raise ScorecardError(f"{spec.path[:80]}: not a usable path ({e.strerror or e}); fix "
+                             f"the source path") from None
     return p
+
+
+class _Mixed(Exception):
+    """Detection found no one encoding: ``line`` is the first line that does not decode as the
+    file's main encoding; ``reason`` says what was found."""
+
+    def __init__(self, line, reason):
+        self.line, self.reason = line, reason
 
 
 def detect_encoding(path: Path) -> str:
     """UTF-8 with or without BOM, else GB18030 (a superset of GBK/GB2312, what Excel writes on a
-    Chinese Windows), else what charset-normalizer finds."""
+    Chinese Windows), checked over the whole file: a file that is neither, or mixes the two
+    (lines pasted from another export), raises :class:`_Mixed` naming the first line that does
+    not decode; it is never guessed as some other code page."""
     with open(path, "rb") as f:
-        head = f.read(SAMPLE)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
+        bom = f.read(3) == codecs.BOM_UTF8
+        f.seek(0)
+        dec = codecs.getincrementaldecoder("utf-8-sig")()
+        try:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                dec.decode(chunk)
+            dec.decode(b"", final=True)
+            return "utf-8-sig" if bom else "utf-8"
+        except UnicodeDecodeError:
+            pass
+        # not UTF-8 throughout: look line by line (only lines with non-ASCII bytes matter)
+        f.seek(0)
+        utf8, other, gb_bad = [], [], None
+        for n, raw in enumerate(f, start=1):
+            if raw.isascii():
+                continue
+            try:
+                raw.decode("utf-8-sig" if n == 1 else "utf-8")
+                # a Chinese character is three bytes in UTF-8; two-byte sequences can as well
+                # be a GBK pair, so they prove nothing
+                if any(b >= 0xE0 for b in raw):
+                    utf8.append(n)
+            except UnicodeDecodeError:
+                other.append(n)
+            if gb_bad is None:
+                try:
+                    raw.decode("gb18030")
+                except UnicodeDecodeError:
+                    gb_bad = n
+    if utf8 and other:
+        if bom or len(utf8) >= len(other):
+            raise _Mixed(other[0], f"mixes encodings: {len(utf8)} line(s) are UTF-8, but "
+                                   f"{len(other)} (first this one) are not")
+        raise _Mixed(utf8[0], f"mixes encodings: {len(other)} line(s) look like GB18030/GBK, "
+                              f"but {len(utf8)} (first this one) are UTF-8")
+    if gb_bad is None and not bom:
         return "gb18030"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
+    line = gb_bad if gb_bad is not None else other[0]
+    raise _Mixed(line, f"is neither UTF-8 nor GB18030/GBK{_guess(path)}")
 
-    best = from_bytes(head).best()
-    if best is None:
-        raise ScorecardError(f"{path}: cannot tell the text encoding; set encoding = \"...\" on "
-                             f"the source")
-    return best.encoding
+
+def _guess(path: Path) -> str:
+    """A hint only: what charset-normalizer thinks the file is (never used to decode)."""
+    from charset_normalizer import from_path
+
+    best = from_path(path).best()
+    return f" (it may be {best.encoding})" if best is not None else ""
+
+
+_ENCODING_FIX = ("re-save the file as UTF-8, or set encoding = \"...\" on the source (e.g. "
+                 "\"gb18030\") if every line is in that one encoding")
 
 
 class CSVSource(_FileSource):
     name = "csv"
     description = "CSV file with a header row; UTF-8 (BOM or not) or GB18030/GBK, detected."
 
+    def validate(self, spec, path):
+        super().validate(spec, path)
+        d = spec.delimiter
+        if len(d) != 1 or d in "\r\n\"" or d.isalnum():
+            raise SchemaError(f"{path}.delimiter", f"expected one character that separates the "
+                              f"cells (\",\", \";\", \"\\t\" ...), got {d!r}")
+        if spec.encoding != "auto":
+            _check_encoding(spec.encoding, f"{path}.encoding")
+
     def read(self, spec, base_dir):
         path = _path(spec, base_dir, "csv")
-        enc = detect_encoding(path) if spec.encoding == "auto" else spec.encoding
-        try:
-            codecs.lookup(enc)
-        except LookupError:
-            raise ScorecardError(f"{path}: unknown encoding {enc!r}; set encoding = \"...\" on "
-                                 f"the source to a codec such as \"utf-8\" or \"gb18030\", or "
-                                 f"\"auto\"") from None
+        if spec.encoding == "auto":
+            try:
+                enc = detect_encoding(path)
+            except _Mixed as m:
+                raise DataError([(f"{path.name}:{m.line}", f"the file {m.reason}; cannot tell "
+                                  f"its encoding")], hint=f"Fix: {_ENCODING_FIX}.") from None
+        else:
+            enc = spec.encoding
+            try:
+                _check_encoding(enc, "encoding")
+            except SchemaError as e:
+                raise ScorecardError(f"{path}: {e.reason}") from None
         f = open(path, encoding=enc, newline="")
         reader = csv.reader(f, delimiter=spec.delimiter)
         try:
@@ -81,11 +151,12 @@ class CSVSource(_FileSource):
         except StopIteration:
             f.close()
             raise DataError([(f"{path.name}:1", "empty file: expected a header row")]) from None
-        except UnicodeDecodeError as e:
+        except UnicodeError as e:
             f.close()
             raise DataError([(f"{path.name}:{_bad_line(path, enc)}",
-                              f"cannot be read as {enc} ({e.reason}); set encoding = "
-                              f"\"...\" on the source (e.g. \"gb18030\")")]) from None
+                              f"cannot be read as {enc} ({getattr(e, 'reason', e)}); set "
+                              f"encoding = \"...\" on the source (e.g. \"gb18030\"), or "
+                              f"\"auto\"")]) from None
 
         def rows():
             try:
@@ -94,14 +165,26 @@ class CSVSource(_FileSource):
                     for cells in reader:
                         yield start, cells
                         start = reader.line_num + 1
-            except UnicodeDecodeError as e:
+            except UnicodeError as e:
                 raise DataError([(f"{path.name}:{_bad_line(path, enc)}",
-                                  f"cannot be read as {enc} ({e.reason}); set encoding = "
-                                  f"\"...\" on the source")]) from None
+                                  f"cannot be read as {enc} ({getattr(e, 'reason', e)}); set "
+                                  f"encoding = \"...\" on the source, or \"auto\"")]) from None
             except csv.Error as e:
                 raise DataError([(f"{path.name}:{reader.line_num}", f"bad CSV: {e}")]) from None
 
         return RawTable(file=path.name, header=header, rows=rows())
+
+
+def _check_encoding(enc, key):
+    """A text codec Python knows (rot13 and base64 are codecs too, but not of text)."""
+    try:
+        info = codecs.lookup(enc)
+    except LookupError:
+        raise SchemaError(key, f"unknown encoding {enc!r}; use \"auto\" (UTF-8 or GB18030, "
+                          f"detected) or a codec such as \"utf-8\", \"gb18030\"") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise SchemaError(key, f"{enc!r} is not a text encoding; use \"auto\", \"utf-8\" or "
+                          f"\"gb18030\"")
 
 
 def _bad_line(path: Path, enc: str) -> int:
@@ -112,7 +195,7 @@ def _bad_line(path: Path, enc: str) -> int:
         for n, raw in enumerate(f, start=1):
             try:
                 dec.decode(raw)
-            except UnicodeDecodeError:
+            except UnicodeError:
                 return n
     return 1
 
@@ -139,7 +222,9 @@ class XLSXSource(_FileSource):
                 yield n, [_cell(c) for c in row]
             wb.close()
 
-        return RawTable(file=where, header=header, rows=rows())
+        # a date in a sheet may be a plain number (Excel's serial day) when its cell has no
+        # date format
+        return RawTable(file=where, header=header, rows=rows(), excel_serials=True)
 
 
 def _cell(value) -> str:
