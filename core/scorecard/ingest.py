@@ -22,6 +22,14 @@ def source_fingerprint(rs, name) -> str:
     h.update(repr((spec, sorted(cols.items()))).encode())
     path = input_path(rs, name)
     if path is not None:
+        try:
+            is_dir = path.is_dir()
+        except OSError as e:  # a name too long for the file system ...
+            raise ScorecardError(f"{rs.path}: sources.{name}.path: not a usable path "
+                                 f"({e.strerror or e}); give the export's file") from None
+        if is_dir:
+            raise ScorecardError(f"{rs.path}: sources.{name}.path: {path} is a directory; name "
+                                 f"the export file itself") from None
         if not path.exists() and spec.optional:
             h.update(b"absent")  # an optional source without its file: an empty table
             return h.hexdigest()
@@ -29,9 +37,13 @@ def source_fingerprint(rs, name) -> str:
             raise ScorecardError(
                 f"{rs.path}: sources.{name}.path: file {path} not found; put the export there "
                 f"or change the path")
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
+        try:
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+        except OSError as e:
+            raise ScorecardError(f"{rs.path}: sources.{name}.path: cannot read {path}: "
+                                 f"{e.strerror or e}") from None
     return h.hexdigest()
 
 

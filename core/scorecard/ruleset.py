@@ -13,7 +13,7 @@ from typing import Any, Literal
 import attrs
 
 from .errors import RuleSetError, ScorecardError
-from .numbers import ROUNDING_MODES
+from .numbers import MAX_DIGITS, ROUNDING_MODES
 from .periods import PERIOD_KINDS
 from .registry import Registry, get_registry
 from .schema import SchemaError, build, convert, did_you_mean, locate
@@ -374,12 +374,20 @@ def _typed_params(registry, kind, type_name, data, path, common):
     return build(plugin.Params, params, path, extra_known=common)
 
 
+def _type_name(data, path):
+    """A rule's ``type`` is the name of a registered type: a string."""
+    if not isinstance(data["type"], str):
+        raise SchemaError(f"{path}.type", f"expected a type name (a string), got "
+                          f"{type(data['type']).__name__} {data['type']!r:.40}")
+
+
 def _item(registry, data, path) -> ItemSpec:
     if not isinstance(data, dict):
         raise SchemaError(path, "expected a table")
     for key in ("id", "type"):
         if key not in data:
             raise SchemaError(f"{path}.{key}", "missing: every item needs an id and a type")
+    _type_name(data, path)
     common = {k: v for k, v in data.items() if k in ITEM_KEYS}
     params = _typed_params(registry, "metric", data["type"], data, path, ITEM_KEYS)
     score = None
@@ -390,6 +398,7 @@ def _item(registry, data, path) -> ItemSpec:
         if not isinstance(sdata, dict) or "type" not in sdata:
             raise SchemaError(f"{path}.score", "expected a table with a type, e.g. "
                               "score = { type = \"deduct\", per = 1 }")
+        _type_name(sdata, f"{path}.score")
         sp = _typed_params(registry, "scorer", sdata["type"], sdata, f"{path}.score", ("type",))
         score = ScoreSpec(type=sdata["type"], params=sp)
     return ItemSpec(
@@ -413,6 +422,7 @@ def _penalty(registry, data, path) -> PenaltySpec:
     for key in ("id", "type"):
         if key not in data:
             raise SchemaError(f"{path}.{key}", "missing: every penalty needs an id and a type")
+    _type_name(data, path)
     params = _typed_params(registry, "penalty", data["type"], data, path, PENALTY_KEYS)
     return PenaltySpec(
         id=convert(str, data["id"], f"{path}.id"), type=data["type"], params=params,
@@ -426,6 +436,7 @@ def _penalty(registry, data, path) -> PenaltySpec:
 def _typed(registry, kind, data, path) -> TypedSpec:
     if not isinstance(data, dict) or "type" not in data:
         raise SchemaError(f"{path}.type", f"missing: the {kind} table needs a type")
+    _type_name(data, path)
     params = _typed_params(registry, kind, data["type"], data, path, ("type",))
     return TypedSpec(type=data["type"], params=params, path=path)
 
@@ -475,10 +486,17 @@ def _scorecard(registry, sc_id, data, path) -> Scorecard:
         if "grading" in data else None,
         payout=_typed(registry, "payout", data["payout"], f"{path}.payout")
         if "payout" in data else None,
-        focus_sections=convert(int, data.get("focus_sections", 2), f"{path}.focus_sections"),
+        focus_sections=_at_least(0, convert(int, data.get("focus_sections", 2),
+                                             f"{path}.focus_sections"), f"{path}.focus_sections"),
         annual=_annual(data["annual"], f"{path}.annual", items) if "annual" in data else None,
         active_when=convert(tuple[str, ...], data.get("active_when", []), f"{path}.active_when"),
     )
+
+
+def _at_least(low, value, path):
+    if value < low:
+        raise SchemaError(path, f"{low} or more, got {value}")
+    return value
 
 
 def _annual(data, path, items) -> AnnualSpec:
@@ -539,8 +557,12 @@ def read_toml(path: Path) -> tuple[str, dict]:
     except RecursionError:
         raise RuleSetError(path, "", f"tables or arrays nested too deep (more than "
                            f"{MAX_NESTING} levels)") from None
-    except ValueError as e:  # e.g. an integer beyond Python's 4,300-digit conversion limit
-        raise RuleSetError(path, "", f"invalid TOML: {e}") from None
+    except ValueError as e:  # an integer beyond Python's 4,300-digit conversion limit
+        long = re.search(rf"\d{{{MAX_DIGITS + 1},}}", text)
+        line = text.count("\n", 0, long.start()) + 1 if long else None
+        raise RuleSetError(path, "", f"a number with more than {MAX_DIGITS} digits (numbers in a "
+                           f"rule set have at most {MAX_DIGITS} before the decimal point) ({e})",
+                           line) from None
     deep = _too_deep(data)
     if deep is not None:
         raise RuleSetError(path, deep, f"nested more than {MAX_NESTING} levels deep; a rule set "

@@ -38,6 +38,13 @@ class Likert(MetricType):
         p = item.params
         check_match(rs, p.source, p.match, item.path)
         require_source(rs, p.source, f"{item.path}.dimensions", list(p.dimensions))
+        if p.points_per_level <= 0:
+            raise SchemaError(f"{item.path}.points_per_level", f"must be above 0 (a rating "
+                              f"level is worth points), got {fmt(p.points_per_level)}")
+        for d, w in p.dimensions.items():
+            if w < 0:
+                raise SchemaError(f"{item.path}.dimensions.{d}", f"a weight of 0 or more, got "
+                                  f"{fmt(w)}")
         total = sum(p.dimensions.values(), Fraction(0))
         if total != 1:
             raise SchemaError(f"{item.path}.dimensions", f"weights add up to {fmt(total)}, not 1")

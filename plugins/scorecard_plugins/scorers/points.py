@@ -37,6 +37,10 @@ class Deduct(Scorer):
 
     def validate(self, rs, sc, item):
         validate_base(rs, item, item.score.params, f"{item.path}.score")
+        if item.score.params.per < 0:
+            # a negative deduction would pay points for every incident
+            raise SchemaError(f"{item.path}.score.per", f"points per incident: 0 or more, got "
+                              f"{fmt(item.score.params.per)}")
 
     def score(self, ctx, item, measures):
         p = item.score.params
@@ -78,6 +82,9 @@ class Shortfall(Scorer):
         validate_base(rs, item, p, f"{item.path}.score")
         if p.step <= 0:
             raise SchemaError(f"{item.path}.score.step", "must be above 0")
+        if p.per_step < 0:
+            raise SchemaError(f"{item.path}.score.per_step", f"points per step: 0 or more, got "
+                              f"{fmt(p.per_step)}")
         if p.no_data not in ("keep_base", "leave_out"):
             raise SchemaError(f"{item.path}.score.no_data", "one of keep_base, leave_out")
 
