@@ -43,6 +43,15 @@ class BreachParams:
     ref_column: str | None = None
     open_end: str = "overdue"  # blank end: "overdue" (breach if the deadline passed by the
     # period's end), "breach" or "ignore"
+    busy: Case | None = None  # a second limit for rows in a busy period (or any condition)
+    busy_mode: str = "replace"  # how it combines with the case's limit: see BUSY_MODES
+
+
+#: busy_mode: "replace" — a busy row is held to the busy limit instead of its case's (one breach
+#: at most per row); "additional" — every row is held to its case's limit and a busy row over the
+#: busy limit is one more breach; "discretionary" — every row is held to its case's limit and
+#: busy rows over the busy limit are listed as evidence only (no breach counted)
+BUSY_MODES = ("replace", "additional", "discretionary")
 
 
 class LimitBreaches(MetricType):
@@ -64,16 +73,66 @@ class LimitBreaches(MetricType):
         require_types(rs, p.source, [p.start, p.end], ("timestamp",), item.path)
         if p.open_end not in ("overdue", "breach", "ignore"):
             raise SchemaError(f"{item.path}.open_end", "one of overdue, breach, ignore")
+        if p.busy_mode not in BUSY_MODES:
+            raise SchemaError(f"{item.path}.busy_mode", f"one of {', '.join(BUSY_MODES)}")
+        if p.busy is not None:
+            parse_limit(p.busy.limit, f"{item.path}.busy.limit")
+            check_match(rs, p.source, p.busy.when, f"{item.path}.busy.when")
+            if not p.busy.when:
+                raise SchemaError(f"{item.path}.busy.when", "say which rows are busy, e.g. "
+                                  "when = { busy = true }")
+            both = sorted(set(p.busy.when) & set(p.match))
+            if both and p.busy_mode != "replace":
+                raise SchemaError(f"{item.path}.busy.when", f"{', '.join(both)} is also in "
+                                  f"match; name each column in one of the two")
 
     def sources(self, item):
         p = item.params
         cols = {p.start, p.end, *p.match, *(k for c in p.cases for k in c.when)}
+        if p.busy is not None:
+            cols |= set(p.busy.when)
         if p.ref_column:
             cols.add(p.ref_column)
         return {p.source: cols}
 
     def compute(self, ctx, item):
         p = item.params
+        if p.busy is None:
+            return self._count(ctx, item, p)
+        busy = attrs.evolve(p.busy, label=p.busy.label or "busy")
+        if p.busy_mode == "replace":
+            # the busy limit instead of the case's: the first matching case wins
+            return self._count(ctx, item, attrs.evolve(p, cases=[busy, *p.cases], busy=None))
+        base = self._count(ctx, item, attrs.evolve(p, busy=None))
+        # the busy rows alone, held to the busy limit (the same open-end rule)
+        extra = self._count(ctx, item, attrs.evolve(
+            p, match={**p.match, **busy.when}, cases=[attrs.evolve(busy, when={})], busy=None))
+        counted = p.busy_mode == "additional"
+        out = {}
+        for eid, m in base.items():
+            b = extra[eid]
+            n = b.value
+            data = {**m.data, "busy_rows": b.data["rows"], "busy_over": n}
+            if not ctx.ledger:
+                out[eid] = Measure(m.value + n if counted else m.value, (), data)
+                continue
+            if counted:
+                head = Line(item.id, f"{item.id}: busy_mode additional: {m.value} breach(es) of "
+                                     f"the case limits + {n} busy row(s) over "
+                                     f"{busy.limit} = {m.value + n}")
+                detail = b.lines[1:]
+            else:
+                head = Line(item.id, f"{item.id}: busy_mode discretionary: {n} busy row(s) "
+                                     f"over {busy.limit} listed as evidence for the "
+                                     f"supervisor's mark, no automatic deduction")
+                detail = tuple(Line(ln.rule, f"{ln.text.removesuffix(': breach')}: evidence, "
+                                             f"not counted", ln.points, ln.ref)
+                               for ln in b.lines[1:])
+            out[eid] = Measure(m.value + n if counted else m.value,
+                               (*m.lines, head, *detail), data)
+        return out
+
+    def _count(self, ctx, item, p):
         limits = [parse_limit(c.limit, f"{item.path}.cases[{i}].limit")
                   for i, c in enumerate(p.cases)]
         where, params = ctx.where(p.source, p.match)
