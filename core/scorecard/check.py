@@ -227,7 +227,8 @@ def _headers(rs, reg) -> list[Finding]:
             out.append(Finding("warning", f"{path}.path", f"cannot read the data: {msg}"))
             continue
         lowered = {h.lower(): i for i, h in enumerate(header)}
-        wanted = {c: (cs.header or c) for c, cs in rs.columns[name].items()}
+        # an optional column may be absent (its cells then read as blank)
+        wanted = {c: (cs.header or c) for c, cs in rs.columns[name].items() if not cs.optional}
         # as ingest finds them: the exact name, else ignoring case
         missing = [w for w in wanted.values() if column_position(header, lowered, w) is None]
         if missing:

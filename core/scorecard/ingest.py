@@ -200,7 +200,7 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
     header = clean_header(raw.header)
     index = {}
     lowered = {h.lower(): i for i, h in enumerate(header)}
-    missing = []
+    missing, absent = [], []
     for c, cs in cols.items():
         want = cs.header or c
         same = [h for h in header if h.lower() == want.lower()]
@@ -211,10 +211,19 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
                                            f"header ({shown}); which one is meant is unclear")],
                             hint="Rename or remove the extra column in the export.")
         pos = column_position(header, lowered, want)
-        if pos is None:
+        if pos is None and cs.optional:
+            absent.append(c)
+        elif pos is None:
             missing.append(want)
         else:
             index[c] = pos
+    if absent and not missing:
+        # an optional column the export lacks reads as blank cells, inserted after the file's
+        # own columns so that a row with more cells than its header is still refused
+        orig = len(header)
+        header = header + absent
+        index.update({c: orig + i for i, c in enumerate(absent)})
+        raw = attrs.evolve(raw, rows=_with_blank_columns(raw.rows, orig, len(absent)))
     if missing:
         hints = "; ".join(f"{m!r}{did_you_mean(m, header)}" for m in missing)
         raise DataError(
@@ -328,6 +337,19 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
         # built after the load: one sort instead of an index update per row
         conn.execute(f"CREATE INDEX [{table}__period] ON [{table}] ([{spec.period_by}])")
     return file, count
+
+
+def _with_blank_columns(rows, at: int, n: int):
+    """``rows`` with ``n`` blank cells inserted at position ``at`` (a short row padded first)."""
+    pad = [""] * n
+    for line, cells in rows:
+        if cells is None:
+            yield line, cells
+            continue
+        cells = list(cells)
+        if len(cells) < at:
+            cells += [""] * (at - len(cells))
+        yield line, cells[:at] + pad + cells[at:]
 
 
 def _check_employees(conn, rs, names, quarantine, problems, quarantined):

@@ -38,6 +38,8 @@ class ColumnSpec:
     format: str | None = None
     #: a timestamp column that only places a row in a period may hold a bare date (midnight)
     allow_date: bool = False
+    optional: bool = False  # the column may be absent from the file: then every cell is blank
+    # (its default), for data-contract additions a site's older exports do not have
 
 
 def parse_column(value, path) -> ColumnSpec:

@@ -142,6 +142,11 @@ def test_first_media_exposure_in_its_own_month(tmp_path):
     ("S1,2026-10-09,reputation_harm,4,", "penalties.csv:2:points",
      "outside the rule's range 1–3"),
     ("F1,2026-10-09,reputation_harm,2,", "penalties.csv:2", "reputation_harm"),
+    # §3.5.8 product quality: product_quality_range 1–5 (5 and 1 are accepted: golden case 06)
+    ("F1,2026-10-09,product_quality,6,", "penalties.csv:2:points", "outside the rule's range 1–5"),
+    ("F1,2026-10-09,product_quality,0.99,", "penalties.csv:2:points",
+     "outside the rule's range 1–5"),
+    ("F1,2026-10-09,product_quality,,", "penalties.csv:2", "product_quality: give points (1–5)"),
 ])
 def test_penalty_outside_its_range_is_rejected(tmp_path, row, where, why):
     with pytest.raises(DataError) as e:
@@ -167,3 +172,62 @@ def test_media_exposure_points_can_be_required_to_agree(tmp_path):
         evaluate(tmp_path, EMPLOYEES, ruleset=text, assessments=MARKS, penalties=rows)
     assert "penalties.csv:3:points" in e.value.message
     assert "costs 50 by the rule" in e.value.message
+
+
+def test_product_quality_points_within_the_range(tmp_path):
+    # 80 − 5 (the range's top) − 1 (its bottom) − 2.5 = 71.50
+    rows = ("F1,2026-10-09,product_quality,5,\nF1,2026-10-10,product_quality,1,\n"
+            "F1,2026-10-11,product_quality,2.5,\n")
+    ev = evaluate(tmp_path, EMPLOYEES, assessments=MARKS, penalties=rows)
+    f1 = ev.result("F1")
+    assert f1.adjustment("complaint_penalties").points == Decimal("-8.5")
+    assert f1.score == Decimal("71.50")
+    assert "verified product-quality complaint" in f1.text()
+
+
+def test_product_quality_range_is_a_parameter(tmp_path):
+    text = ruleset(**{'product_quality = { points = [1, 5]': 'product_quality = { points = [2, 8]'})
+    rows = "F1,2026-10-09,product_quality,8,\n"
+    ev = evaluate(tmp_path, EMPLOYEES, ruleset=text, assessments=MARKS, penalties=rows)
+    assert ev.result("F1").score == Decimal("72.00")  # 80 − 8
+    with pytest.raises(DataError) as e:
+        evaluate(tmp_path / "2", EMPLOYEES, ruleset=text, assessments=MARKS,
+                 penalties="F1,2026-10-09,product_quality,1,\n")
+    assert "penalties.csv:2:points" in e.value.message and "range 2–8" in e.value.message
+
+
+LEASED = """\
+complaint_id,employee_id,received_at,complexity,channel,settled_at,pre_notified_hard,leased_shop
+L1,F1,2026-10-05 10:00,simple,in_person,2026-10-06 09:00,0,1
+L2,F1,2026-10-07 10:00,simple,in_person,2026-10-08 09:00,0,0
+L3,F1,2026-10-07 11:00,simple,in_person,2026-10-08 09:00,0,
+L4,F1,2026-10-09 10:00,simple,in_person,2026-10-10 09:00,1,1
+L5,F1,2026-10-12 10:00,simple,in_person,2026-10-12 11:00,0,是
+"""
+
+
+def test_leased_shop_disputes_are_listed_and_never_penalised(tmp_path):
+    from scorecard_wholesale import BUNDLE
+    from wholesale_helpers import files
+
+    from scorecard.testing import bundle_ruleset_text, evaluate_files
+
+    f = files("F1,王芳,floor-3,floor_manager,\n", assessments=marks("F1", "2026-10"))
+    f["data/complaints.csv"] = LEASED
+    ev = evaluate_files(tmp_path, bundle_ruleset_text(BUNDLE), f, "2026-10")
+    f1 = ev.result("F1")
+    # late: L1 (leased: not counted), L2, L3 (blank = 0: counted), L4 (leased and hard: neither)
+    assert f1.points("service_quality") == -2  # L2, L3 × −1
+    assert f1.item("late_pre_notified").measure.value == 0  # L4 is a leased shop's
+    assert f1.item("leased_shop").measure.value == 3  # L1, L4, L5 listed
+    assert f1.points("leased_shop") == 3 and not f1.item("leased_shop").item.in_total
+    assert f1.score == Decimal("78.00")  # 80 − 2
+    text = f1.text()
+    for cid in ("L1", "L4", "L5"):
+        assert f"leased_shop: {cid}" in text
+
+
+def test_complaints_without_the_leased_shop_column_evaluate_as_before(ev):
+    # COMPLAINTS above has no leased_shop column (an older export): nothing is a leased shop
+    assert ev.result("F1").item("leased_shop").measure.value == 0
+    assert ev.result("F1").score == Decimal("75.00")
