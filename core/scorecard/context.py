@@ -31,6 +31,9 @@ class Context:
     outcomes: dict = attrs.Factory(dict)  # item id -> {employee_id: ItemOutcome}, earlier items
     counters: dict = attrs.Factory(dict)
     active: dict = attrs.Factory(dict)  # source -> employee ids with a row in the period
+    # scorecard id -> {employee_id: EmployeeResult} of the scorecards this evaluation has already
+    # finished for every employee (team roll-ups read their staff's results from here)
+    evaluated: dict = attrs.Factory(dict)
 
     # -- sources -------------------------------------------------------------------------
     def table(self, source: str) -> str:

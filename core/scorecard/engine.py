@@ -196,20 +196,49 @@ def _evaluate(store, rs, period, ledger, ingest_first, only, progress, allow_emp
             f"has no scorecard (roles with one: {', '.join(roles)}); fix the role or add it to a "
             f"scorecard's roles ({len(unmatched)} employee(s) affected)")
     results, counters = {}, {}
-    for sc_id, emps in by_card.items():
+    # a restricted evaluation (only) has part of a scorecard's staff: roll-ups then read the
+    # store instead
+    evaluated = {} if not only else None
+    for sc_id in _card_order(registry, rs):
+        emps = by_card[sc_id]
         if not emps:
             continue
         sc = rs.scorecards[sc_id]
         ctx = Context(store=store, ruleset=rs, scorecard=sc, period=period, employees=emps,
-                      calendar=calendar, ledger=ledger, counters=counters, active=active)
+                      calendar=calendar, ledger=ledger, counters=counters, active=active,
+                      evaluated=evaluated if evaluated is not None else {})
         res = {eid: EmployeeResult(employee=emp, scorecard=sc) for eid, emp in emps.items()}
         _evaluate_card(registry, rs, sc, ctx, res)
         results.update(res)
+        if evaluated is not None:
+            evaluated[sc_id] = res
         if progress:
             progress(len(emps))
     ordered = [results[e] for e in employees if e in results]
     return Evaluation(ruleset=rs, period=period, results=ordered, fingerprints=fingerprints,
                       counters=counters)
+
+
+def _card_order(registry, rs) -> list:
+    """The scorecards in rule-set order, except that one whose items read other scorecards'
+    results (a metric type's optional ``after(item)``, e.g. team roll-ups) comes after them."""
+    deps = {}
+    for sc_id, sc in rs.scorecards.items():
+        need = set()
+        for item in sc.items:
+            after = getattr(registry.get("metric", item.type), "after", None)
+            if after is not None:
+                need |= set(after(item)) & set(rs.scorecards)
+        deps[sc_id] = need - {sc_id}
+    order, left = [], list(rs.scorecards)
+    while left:
+        ready = [s for s in left if deps[s] <= set(order)]
+        if not ready:
+            raise ScorecardError(f"{rs.path}: scorecards {', '.join(left)} read each other's "
+                                 f"results (team roll-ups in a circle); break the circle")
+        order.append(ready[0])
+        left.remove(ready[0])
+    return order
 
 
 @attrs.define

@@ -25,6 +25,7 @@ DEFAULT_PLUGINS = (
     "scorecard_plugins.commands.dev",
     "scorecard_plugins.metrics.repeats",
     "scorecard_plugins.metrics.timeliness",
+    "scorecard_plugins.metrics.team",
     "scorecard_plugins.scorers.item_band",
     "scorecard_plugins.commands.rollups",
     "scorecard_plugins.commands.calibration",

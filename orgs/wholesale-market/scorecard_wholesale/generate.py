@@ -194,7 +194,13 @@ DEPT_COLUMNS = (
     "surveyed_customers", "cross_dept_satisfaction", "plan_done", "plan_target", "cost_spent",
     "cost_budget", "surveys_done", "surveys_planned", "improvements_done",
     "improvements_planned", "calls_offered", "calls_answered", "calls_transferred",
-    "calls_abandoned", "first_call_resolved", "staff_mean_score")
+    "calls_abandoned", "first_call_resolved", "staff_mean_score", "calls_made")
+
+#: DATA.md's optional department_manager_kpis.csv (the §15.3 scale), header only like the above
+DEPT_MANAGER_COLUMNS = (
+    "employee_id", "period", "plan_completion", "budget_saving", "feedback_timeliness",
+    "information_timeliness", "process_improvement", "standard_execution", "satisfaction",
+    "cross_department_satisfaction", "key_accounts_lost")
 
 
 def department_kpis():
@@ -220,6 +226,7 @@ def generate(directory, seed: int = 5) -> list[Path]:
         "manager_kpis.csv": manager_kpis(),
         "competencies.csv": competencies(),
         "department_kpis.csv": department_kpis(),
+        "department_manager_kpis.csv": [list(DEPT_MANAGER_COLUMNS)],
     }
     written = []
     for name, rows in files.items():

@@ -30,13 +30,14 @@ class Kpi:
     label: str
     label_zh: str
     definition: str
+    plus: tuple[str, ...] = ()  # columns added to the numerator (call volume: offered + made)
 
     @property
     def columns(self) -> tuple[str, ...]:
         """The source columns the KPI reads (a row counts only when it reports all of them)."""
         if self.denominator is None:
-            return (self.numerator,)
-        return (self.numerator, self.denominator)
+            return (self.numerator, *self.plus)
+        return (self.numerator, self.denominator, *self.plus)
 
 
 def _ratio(num, den, unit, label, zh, definition, scale=100):
@@ -97,8 +98,9 @@ CATALOGUE: dict[str, Kpi] = {
         "calls_transferred", "calls_answered", "%", "Transfer rate", "转接率",
         "transferred calls / all answered calls × 100 %"),
     "call_volume": Kpi("total", "calls_offered", None, Fraction(1), "calls", "Call volume",
-                       "呼叫数", "every call offered to the centre, including blocked, "
-                       "abandoned and answered ones"),
+                       "呼叫数", "incoming and outgoing calls (打入/打出): every call offered "
+                       "to the centre, including blocked, abandoned and answered ones, plus "
+                       "the calls made", plus=("calls_made",)),
     "abandonment_rate": _ratio(
         "calls_abandoned", "calls_answered", "%", "Abandonment rate", "呼叫放弃率",
         "abandoned calls / ANSWERED calls × 100 % — as the original defines it (the usual "
@@ -157,6 +159,8 @@ class WholesaleKpi(MetricType):
             a = sums.setdefault(eid, [Fraction(0), Fraction(0), []])
             a[0] += to_fraction(vals[0])
             a[1] += to_fraction(vals[1]) if k.denominator else 1
+            for v in vals[len(vals) - len(k.plus):] if k.plus else ():
+                a[0] += to_fraction(v)
             a[2].append(ctx.ref(p.source, line))
         out = {}
         head = f"{item.id}: {k.label_zh} = {k.definition}"
@@ -175,7 +179,7 @@ class WholesaleKpi(MetricType):
                                                      f" × {fmt(k.scale)}")
             elif k.kind == "total":
                 v = num
-                calc = f"Σ {k.numerator}"
+                calc = "Σ " + " + Σ ".join((k.numerator, *k.plus))
             else:
                 v = num / den
                 calc = f"{fmt(num)} / {fmt(den)} row(s)"

@@ -29,7 +29,14 @@ def test_a_rule_is_exercised_per_scorecard_not_per_id(tmp_path):
         "floor_supervisor.mark", "floor_supervisor.service_quality", "floor_supervisor.attendance",
         "floor_supervisor.discipline", "floor_supervisor.reward",
         "floor_supervisor.complaint_penalties", "floor_supervisor.media_exposure",
-        "plan_completion", "budget_control", "survey_completion", "process_improvement",
-        "satisfaction_rate", "call_volume", "feedback_timeliness", "cross_department",
-        "first_call_resolution", "staff_management"]
+        "call_centre_manager.plan_completion", "budget_control", "survey_completion",
+        "call_centre_manager.process_improvement", "satisfaction_rate", "call_volume",
+        "call_centre_manager.feedback_timeliness", "cross_department", "first_call_resolution",
+        "call_centre_manager.staff_management",
+        # the §15.3 department manager scale (its ids are shared with the call centre's)
+        "cs_department_manager.plan_completion", "budget_saving",
+        "cs_department_manager.feedback_timeliness", "information_timeliness",
+        "cs_department_manager.process_improvement", "standard_execution",
+        "satisfaction", "cross_department_satisfaction",
+        "key_accounts_lost", "cs_department_manager.staff_management"]
     assert "rules no case exercises: staff.service_quality, " in rep.text()

@@ -193,3 +193,28 @@ def test_department_kpis_are_reported_on_the_managers_card(tmp_path):
         (100, 1, 8, 88)
     # reported only: the total is still 0.85 × ability + 0.15 × attitude (73.63, see M1 above)
     assert er.score == Decimal("73.63")
+
+
+@pytest.mark.parametrize("offered, made, points", [
+    ("2000", "1000", 5),  # 2000 incoming + 1000 outgoing = 3000 ≥ 3000: met
+    ("2000", "999", 0),   # 2999 < 3000
+    ("3000", "", 5),      # blank calls_made = 0
+])
+def test_call_volume_counts_incoming_and_outgoing_calls(tmp_path, offered, made, points):
+    from scorecard_wholesale import BUNDLE
+    from wholesale_helpers import HEADERS, files
+
+    from scorecard.testing import bundle_ruleset_text, evaluate_files
+
+    row = CALL_CENTRE.splitlines()[0].split(",")
+    cols = HEADERS["department_kpis"].split(",")
+    row[cols.index("calls_offered")] = offered
+    f = files("K1,赵磊,call-centre,call_centre_manager,\n")
+    f["data/department_kpis.csv"] = (HEADERS["department_kpis"] + ",calls_made\n"
+                                     + ",".join(row) + f",{made}\n")
+    ev = evaluate_files(tmp_path, bundle_ruleset_text(BUNDLE), f, "2026-10")
+    er = ev.result("K1")
+    total = int(offered) + int(made or 0)
+    assert er.item("call_volume").measure.value == total
+    assert er.points("call_volume") == points
+    assert "Σ calls_offered + Σ calls_made" in er.text()
