@@ -29,6 +29,7 @@ DEFAULT_PLUGINS = (
     "scorecard_plugins.scorers.item_band",
     "scorecard_plugins.commands.rollups",
     "scorecard_plugins.commands.calibration",
+    "scorecard_plugins.commands.statement",
 )
 
 pm = pluggy.PluginManager("scorecard")

@@ -1,0 +1,521 @@
+"""Employee statements: one self-contained, printable (A4) HTML page per employee and period.
+
+What an employee needs to read their month and decide whether to appeal: organisation, site,
+period; every item with its points and maximum; every deduction with its evidence (the record,
+its date, the file and line it came from) in plain words; the total, grade and payout; which run
+it comes from and where the period stands in the pay cycle (draft, published, closed) with the
+last day to appeal.
+
+The figures come from the store: the final result of a published or closed period (the
+published run with upheld appeals and adjustments applied, :mod:`scorecard.cycle`), else the
+latest run of the rule set for the period, shown as a draft.
+"""
+
+import json
+import re
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from html import escape
+
+import attrs
+
+from .errors import ScorecardError
+from .numbers import quantize
+
+LANGS = ("en", "zh", "both")
+
+#: the page's words, English and Chinese
+WORDS = {
+    "statement": ("Performance statement", "绩效考核结果单"),
+    "employee": ("Employee", "员工"),
+    "organisation": ("Organisation", "单位"),
+    "site": ("Site", "站点"),
+    "period": ("Period", "考核期"),
+    "role": ("Role / level", "岗位 / 级别"),
+    "status": ("Status", "状态"),
+    "run": ("Run", "计算批次"),
+    "item": ("Item", "考核项目"),
+    "section": ("Section", "类别"),
+    "value": ("Measured", "实际值"),
+    "points": ("Points", "得分"),
+    "max": ("Max", "满分"),
+    "lost": ("Lost", "扣分"),
+    "total": ("Total score", "总分"),
+    "grade": ("Grade", "等级"),
+    "rank": ("Rank", "排名"),
+    "payout": ("Payout", "绩效奖金"),
+    "fines": ("Fines", "罚款"),
+    "deductions": ("Deductions and their evidence", "扣分明细及依据"),
+    "no_deductions": ("No points were deducted.", "本期无扣分。"),
+    "evidence": ("Evidence", "依据"),
+    "counted": ("Record counted", "计入记录"),
+    "how": ("How the total is made", "总分计算"),
+    "flags": ("Consequences", "处理结果"),
+    "decisions": ("Appeals and adjustments", "申诉与调整"),
+    "appeal": ("Appeals", "申诉"),
+    "deadline": ("Last day to appeal", "申诉截止日期"),
+    "draft": ("DRAFT — not yet published; the appeal window opens when it is published",
+              "草稿——尚未公示；公示后开始申诉期"),
+    "published": ("Published", "已公示"),
+    "closed": ("Closed (signed off); no more appeals", "已确认（签字）；不再受理申诉"),
+    "not_scored": ("Not scored", "未评分"),
+    "penalty": ("Penalty", "处罚"),
+    "file_line": ("{file}, line {line}", "{file} 第 {line} 行"),
+    "focus": ("Training focus", "培训重点"),
+    "footer": ("Produced by scorecard from run {run}; every figure can be reproduced from the "
+               "store.", "由 scorecard 根据第 {run} 次计算生成；所有数字均可由数据库复现。"),
+}
+
+
+def word(key: str, lang: str) -> str:
+    en, zh = WORDS[key]
+    return {"en": en, "zh": zh}.get(lang, f"{zh} {en}")
+
+
+@attrs.define
+class Line:
+    """A ledger line in plain words: ``text`` without the rule id, ``evidence`` (file, line)."""
+
+    text: str
+    points: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+
+@attrs.define
+class Item:
+    id: str
+    kind: str  # "item" or "penalty"
+    label: str
+    label_zh: str | None
+    section: str | None
+    value: str | None
+    points: str | None
+    max: str | None
+    lost: str | None
+    lines: list = attrs.Factory(list)
+
+    @property
+    def deducted(self) -> bool:
+        return self.lost is not None and Fraction(self.lost) > 0
+
+
+@attrs.define
+class Statement:
+    """One employee's statement: everything the page shows, as data (``as_dict`` for JSON)."""
+
+    org: str
+    site: str
+    title: str
+    title_zh: str
+    period: str
+    currency: str
+    run_id: int
+    run_created_at: str
+    status: str  # draft | published | closed
+    deadline: date | None
+    employee_id: str
+    name: str | None
+    role: str | None
+    level: str | None
+    score: str | None
+    grade: str | None
+    grade_label: str | None
+    grade_label_zh: str | None
+    rank: int | None
+    payout: str | None
+    fines: str | None
+    result_status: str
+    focus: list
+    items: list  # Item
+    summary: list  # Line: total, grade and payout lines
+    decisions: list  # Line: appeals/adjustments applied (final result)
+    appeals: list  # dicts: this employee's appeals of the current publication
+    #: consequence flags (e.g. "written warning", "no bonus this quarter") for rule sets that
+    #: declare them: a list of {"id", "label", "label_zh", "reason"}; read from the result's
+    #: ``data`` (key "flags") so the flags' producer and this page stay apart
+    flags: list = attrs.Factory(list)
+    score_step: str = "0.01"
+    money_step: str = "0.01"
+    mode: str = "half_up"
+
+    def as_dict(self) -> dict:
+        d = attrs.asdict(self)
+        d["deadline"] = self.deadline.isoformat() if self.deadline else None
+        return d
+
+    def score_text(self, value) -> str:
+        return number_text(value, self.score_step, self.mode)
+
+    def money_text(self, value) -> str:
+        return number_text(value, self.money_step, self.mode)
+
+
+def number_text(value, step, mode) -> str:
+    """One rule for every figure on a statement: the rule set's step and rounding mode, no
+    "≈" (the figure shown is the rounded figure); whole numbers stay whole."""
+    if value is None or value == "":
+        return "—"
+    v = Fraction(str(value).lstrip("≈"))
+    if v.denominator == 1 and Decimal(str(step)) >= 1:
+        return str(v.numerator)
+    return format(quantize(v, step, mode), "f")
+
+
+_REF = re.compile(r"^(?P<file>.+?):(?P<line>\d+)$")
+
+
+def plain_line(rule: str, text: str, points, ref) -> Line:
+    """A ledger line for a person: the ``rule: `` prefix dropped (the item's heading says it),
+    the evidence reference split into file and line."""
+    if text.startswith(f"{rule}: "):
+        text = text[len(rule) + 2:]
+    file = line = None
+    if ref:
+        m = _REF.match(ref)
+        if m:
+            file, line = m["file"], int(m["line"])
+        else:
+            file = ref
+    return Line(text=text, points=points, file=file, line=line)
+
+
+def _cycle():
+    try:
+        from . import cycle
+    except ImportError:  # the pay cycle is optional for statements: drafts only
+        return None
+    return cycle
+
+
+def statements(store, rs, period, employees=None) -> list[Statement]:
+    """The statements of ``employees`` (all when None) for rule set ``rs`` and ``period`` (a
+    :class:`~scorecard.periods.Period`), from ``store``."""
+    key = period.key
+    cycle = _cycle()
+    status, deadline, final, appeals = "draft", None, None, []
+    if cycle is not None:
+        final = cycle.final_results(store, rs, period)
+    if final is not None:
+        run = store.run(final.run_id)
+        results, items = final.results, final.items
+        extra = final.lines
+        status = final.state
+        deadline = final.status.deadline
+        appeals = [a.as_dict() for a in final.status.appeals]
+    else:
+        run = store.latest_run(org=rs.meta.org, site=rs.meta.site, period=key,
+                               dataset=rs.dataset)
+        if run is None:
+            raise ScorecardError(f"no run of {rs.meta.org} / {rs.meta.site} for {key} in "
+                                 f"{store.path or ':memory:'}: scorecard evaluate -c {rs.path} "
+                                 f"-p {key}")
+        results, items, extra = store.results(run["id"]), store.items(run["id"]), {}
+    by_id = {r["employee_id"]: r for r in results}
+    wanted = list(employees) if employees else sorted(by_id)
+    unknown = [e for e in wanted if e not in by_id]
+    if unknown:
+        from .schema import did_you_mean
+
+        raise ScorecardError(f"no employee {unknown[0]!r} in run {run['id']} ({key})"
+                             f"{did_you_mean(unknown[0], list(by_id))}")
+    items_of: dict = {}
+    for it in items:
+        items_of.setdefault(it["employee_id"], []).append(it)
+    out = []
+    for eid in wanted:
+        res = by_id[eid]
+        lines = store.explanations(run["id"], eid)
+        out.append(_statement(rs, run, res, items_of.get(eid, []), lines, extra.get(eid, []),
+                              status, deadline, [a for a in appeals if a["employee_id"] == eid]))
+    return out
+
+
+def _statement(rs, run, res, items, lines, extra, status, deadline, appeals) -> Statement:
+    its = []
+    by_rule: dict = {}
+    for it in sorted(items, key=lambda i: i["ord"]):
+        item = Item(id=it["item_id"], kind=it["kind"], label=it["label"] or it["item_id"],
+                    label_zh=it["label_zh"], section=it["section"], value=it["value"],
+                    points=it["points"], max=it["max"], lost=it["lost"])
+        its.append(item)
+        by_rule[item.id] = item
+    summary = []
+    for ln in lines:
+        pl = plain_line(ln["rule"], ln["text"], ln["points"], ln["ref"])
+        target = by_rule.get(ln["rule"])
+        (target.lines if target is not None else summary).append(pl)
+    data = json.loads(res.get("data") or "null") or {}
+    flags = data.get("flags", []) if isinstance(data, dict) else []
+    return Statement(
+        org=run["org"], site=run["site"], title=rs.meta.title, title_zh=rs.meta.title_zh,
+        period=run["period"], currency=rs.meta.currency, run_id=run["id"],
+        run_created_at=run["created_at"], status=status, deadline=deadline,
+        employee_id=res["employee_id"], name=res["name"], role=res["role"], level=res["level"],
+        score=res["score"], grade=res["grade"], grade_label=res["grade_label"],
+        grade_label_zh=res["grade_label_zh"], rank=res["rank"], payout=res["payout"],
+        fines=res["fines"], result_status=res["status"],
+        focus=json.loads(res["focus"] or "[]"), items=its, summary=summary,
+        decisions=[plain_line(d["rule"], d["text"], d["points"], d["ref"]) for d in extra],
+        appeals=appeals, flags=flags, score_step=rs.rounding.score,
+        money_step=rs.rounding.money, mode=rs.rounding.mode)
+
+
+# -- the page ---------------------------------------------------------------------------------
+CSS = """
+@page { size: A4; margin: 14mm 12mm; }
+* { box-sizing: border-box; }
+html { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC",
+       "Microsoft YaHei", "WenQuanYi Micro Hei", system-ui, sans-serif; color: #1a1a1a; }
+body { margin: 0 auto; padding: 16px; max-width: 186mm; font-size: 10.5pt; line-height: 1.35; }
+h1 { font-size: 16pt; margin: 0 0 2px; } h2 { font-size: 12pt; margin: 16px 0 6px; }
+.sub { color: #555; margin: 0 0 10px; }
+.status { border: 2px solid #888; padding: 6px 10px; margin: 8px 0 12px; border-radius: 4px; }
+.status.draft { border-color: #c77700; background: #fff6e5; }
+.status.published { border-color: #1f6fb4; background: #eef5fc; }
+.status.closed { border-color: #2c7a2c; background: #eef8ee; }
+.status b { font-size: 11.5pt; }
+table { width: 100%; border-collapse: collapse; table-layout: fixed; margin: 4px 0; }
+th, td { border: 1px solid #bbb; padding: 3px 6px; vertical-align: top;
+         overflow-wrap: anywhere; word-break: break-word; }
+th { background: #f0f0f0; text-align: left; font-weight: 600; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { white-space: nowrap; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr max-content 1fr;
+           gap: 2px 12px; margin: 0; }
+dl.facts dt { color: #555; } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+.totals { display: flex; gap: 10px; margin: 10px 0; }
+.totals > div { flex: 1; border: 1px solid #bbb; border-radius: 4px; padding: 6px 8px; }
+.totals .k { color: #555; font-size: 9pt; } .totals .v { font-size: 15pt; font-weight: 600; }
+.item { break-inside: avoid; margin: 8px 0; }
+.item h3 { font-size: 10.5pt; margin: 6px 0 2px; }
+ol.ev { margin: 2px 0 4px 0; padding-left: 22px; }
+ol.ev li { margin: 1px 0; overflow-wrap: anywhere; }
+.ref { color: #555; white-space: nowrap; }
+.pts { font-weight: 600; white-space: nowrap; }
+.muted { color: #666; }
+footer { margin-top: 16px; color: #666; font-size: 8.5pt; border-top: 1px solid #ccc;
+         padding-top: 4px; }
+@media print { body { padding: 0; max-width: none; } }
+"""
+
+
+def _e(v) -> str:
+    return escape("" if v is None else str(v), quote=True)
+
+
+def _label(en, zh, lang) -> str:
+    if lang == "en" or not zh:
+        return _e(en)
+    if lang == "zh":
+        return _e(zh)
+    return f'{_e(zh)} <span class="muted">{_e(en)}</span>'
+
+
+def statement_html(st: Statement, lang: str = "both") -> str:
+    """The statement as one self-contained HTML page (no script, no external resource)."""
+    if lang not in LANGS:
+        raise ScorecardError(f"--lang {lang}: one of {', '.join(LANGS)}")
+
+    def w(key):
+        return word(key, lang)
+
+    title = _label(st.title or w("statement"), st.title_zh, lang)
+    head = (f"{w('statement')} — {st.name or st.employee_id} ({st.employee_id}) — {st.period}")
+    parts = [f"<h1>{title}</h1>",
+             f'<p class="sub">{_e(w("statement"))} · {_e(st.org)} · {_e(st.site)} · '
+             f"{_e(st.period)}</p>"]
+    if st.status == "draft":
+        status = f"<b>{_e(w('draft'))}</b>"
+    else:
+        status = f"<b>{_e(w(st.status))}</b>"
+        if st.status == "published":
+            status += (f" — {_e(w('deadline'))}: <b>{_e(st.deadline.isoformat())}</b>"
+                       if st.deadline else "")
+    parts.append(f'<div class="status {_e(st.status)}" data-status="{_e(st.status)}" '
+                 f'data-deadline="{_e(st.deadline.isoformat() if st.deadline else "")}">'
+                 f"{status}</div>")
+    role = " / ".join(x for x in (st.role, st.level) if x) or "—"
+    parts.append(
+        '<dl class="facts">'
+        f"<dt>{_e(w('employee'))}</dt><dd>{_e(st.name)} ({_e(st.employee_id)})</dd>"
+        f"<dt>{_e(w('role'))}</dt><dd>{_e(role)}</dd>"
+        f"<dt>{_e(w('organisation'))}</dt><dd>{_e(st.org)}</dd>"
+        f"<dt>{_e(w('site'))}</dt><dd>{_e(st.site)}</dd>"
+        f"<dt>{_e(w('period'))}</dt><dd>{_e(st.period)}</dd>"
+        f"<dt>{_e(w('run'))}</dt><dd>{_e(st.run_id)} ({_e(st.run_created_at)})</dd>"
+        "</dl>")
+    grade = st.grade or "—"
+    if st.grade_label or st.grade_label_zh:
+        grade += " " + {"en": st.grade_label or st.grade_label_zh,
+                        "zh": st.grade_label_zh or st.grade_label}.get(
+            lang, " ".join(x for x in (st.grade_label_zh, st.grade_label) if x))
+    boxes = [("total", st.score_text(st.score) if st.score is not None else w("not_scored"),
+              "score"),
+             ("grade", grade, "grade"),
+             ("payout", (f"{st.money_text(st.payout)} {st.currency}" if st.payout is not None
+                         else "—"), "payout")]
+    if st.rank:
+        boxes.insert(2, ("rank", str(st.rank), "rank"))
+    if st.fines:
+        boxes.append(("fines", f"{st.money_text(st.fines)} {st.currency}", "fines"))
+    parts.append('<div class="totals">' + "".join(
+        f'<div data-figure="{k2}"><div class="k">{_e(w(k))}</div><div class="v">{_e(v)}</div>'
+        f"</div>" for k, v, k2 in boxes) + "</div>")
+    # the items, one row each
+    rows = []
+    for it in st.items:
+        label = _label(it.label, it.label_zh, lang)
+        if it.kind == "penalty":
+            label = f"{_e(w('penalty'))}: {label}"
+        rows.append(f'<tr data-item="{_e(it.id)}"><td>{label}</td>'
+                    f'<td class="n">{_e(_value(it.value))}</td>'
+                    f'<td class="n">{_e(st.score_text(it.points))}</td>'
+                    f'<td class="n">{_e(st.score_text(it.max) if it.max else "—")}</td>'
+                    f'<td class="n">{_e(st.score_text(it.lost) if it.deducted else "—")}</td></tr>')
+    parts.append('<table class="items"><colgroup><col style="width:48%"/><col style="width:14%"/>'
+                 '<col style="width:13%"/><col style="width:12%"/><col style="width:13%"/>'
+                 f'</colgroup><thead><tr><th>{_e(w("item"))}</th>'
+                 f'<th class="n">{_e(w("value"))}</th><th class="n">{_e(w("points"))}</th>'
+                 f'<th class="n">{_e(w("max"))}</th><th class="n">{_e(w("lost"))}</th></tr>'
+                 f"</thead><tbody>{''.join(rows)}</tbody></table>")
+    # the deductions with their evidence
+    parts.append(f"<h2>{_e(w('deductions'))}</h2>")
+    lost = [it for it in st.items if it.deducted]
+    if not lost:
+        parts.append(f"<p>{_e(w('no_deductions'))}</p>")
+    for it in lost:
+        parts.append(f'<div class="item" data-deduction="{_e(it.id)}"><h3>'
+                     f"{_label(it.label, it.label_zh, lang)} — "
+                     f'<span class="pts">−{_e(st.score_text(it.lost))}</span></h3>'
+                     f'<ol class="ev">{"".join(_line_html(ln, st, lang) for ln in it.lines)}'
+                     "</ol></div>")
+    if st.flags:
+        parts.append(f"<h2>{_e(w('flags'))}</h2><ul class='flags'>" + "".join(
+            f"<li data-flag=\"{_e(f.get('id'))}\">"
+            f"{_label(f.get('label') or f.get('id'), f.get('label_zh'), lang)}"
+            + (f" — {_e(f['reason'])}" if f.get("reason") else "") + "</li>"
+            for f in st.flags) + "</ul>")
+    if st.decisions or st.appeals:
+        parts.append(f"<h2>{_e(w('decisions'))}</h2><ol class='ev'>"
+                     + "".join(f"<li>{_e(_appeal_text(a))}</li>" for a in st.appeals)
+                     + "".join(_line_html(ln, st, lang) for ln in st.decisions) + "</ol>")
+    if st.summary:
+        parts.append(f"<h2>{_e(w('how'))}</h2><ol class='ev'>"
+                     + "".join(_line_html(ln, st, lang) for ln in st.summary) + "</ol>")
+    if st.focus:
+        parts.append(f"<p><b>{_e(w('focus'))}:</b> {_e(', '.join(st.focus))}</p>")
+    parts.append(f"<footer>{_e(w('footer').format(run=st.run_id))}</footer>")
+    html_lang = "zh-CN" if lang in ("zh", "both") else "en"
+    return (f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8"/>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"/>'
+            f"<title>{_e(head)}</title><style>{CSS}</style></head>\n<body>\n"
+            + "\n".join(parts) + "\n</body></html>\n")
+
+
+def _value(v) -> str:
+    if v is None:
+        return "—"
+    f = Fraction(v)
+    return str(f.numerator) if f.denominator == 1 else format(quantize(f, "0.01"), "f")
+
+
+def _line_html(ln: Line, st: Statement, lang) -> str:
+    if ln.file and ln.text == (f"{ln.file}:{ln.line}" if ln.line else ln.file):
+        # a counted record whose ledger line is only its reference
+        ln = Line(text=word("counted", lang), points=ln.points, file=ln.file, line=ln.line)
+    ref = ""
+    if ln.file:
+        where = (word("file_line", lang) if lang != "both" else WORDS["file_line"][0]).format(
+            file=ln.file, line=ln.line) if ln.line else ln.file
+        ref = f' <span class="ref">[{_e(word("evidence", lang))}: {_e(where)}]</span>'
+    return f"<li>{_e(ln.text)}{ref}</li>"
+
+
+def _appeal_text(a: dict) -> str:
+    d = a.get("decision")
+    text = f"appeal {a['id']} on {a['item_id']} lodged {a['lodged_on']} by {a['by']}: " \
+           f"{a['reason']} — {a['status']}"
+    if d:
+        text += f" ({d.get('reason')}, {d.get('actor')}, {d.get('on_date')})"
+    return text
+
+
+# -- files ------------------------------------------------------------------------------------
+def write_private(path, data) -> None:
+    """Write ``data`` owner-only (0600), whole or not at all (scorecard.private when present)."""
+    try:
+        from .private import write_private as _wp
+    except ImportError:  # before the store's helper: the same, here
+        import os
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        return
+    _wp(path, data)
+
+
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+def file_name(st: Statement, suffix: str) -> str:
+    """``EMPLOYEE-PERIOD.suffix``, the id made safe for a file name."""
+    return f"{_UNSAFE.sub('_', st.employee_id).strip('.') or 'employee'}-{st.period}{suffix}"
+
+
+def workbook(sts, rs) -> bytes:
+    """The statements as one workbook: a summary sheet (one row per employee), the items, the
+    deductions with their evidence, and the provenance."""
+    from .xlsx import Table, number_format, workbook_bytes
+
+    score_fmt = number_format(rs.rounding.score)
+    money_fmt = number_format(rs.rounding.money, thousands=True)
+    summary = [{"employee_id": s.employee_id, "name": s.name, "role": s.role, "level": s.level,
+                "score": s.score, "grade": s.grade, "grade_label": s.grade_label_zh
+                or s.grade_label, "rank": s.rank, "payout": s.payout, "fines": s.fines,
+                "status": s.status, "deadline": s.deadline.isoformat() if s.deadline else None}
+               for s in sts]
+    items = [{"employee_id": s.employee_id, "item": it.id, "label": it.label_zh or it.label,
+              "label_en": it.label, "value": it.value, "points": it.points, "max": it.max,
+              "lost": it.lost} for s in sts for it in s.items]
+    ded = [{"employee_id": s.employee_id, "item": it.id, "label": it.label_zh or it.label,
+            "text": ln.text, "points": ln.points, "file": ln.file, "line": ln.line}
+           for s in sts for it in s.items if it.deducted for ln in it.lines]
+    first = sts[0]
+    tables = [
+        Table("Statements", summary, list(summary[0]) if summary else [],
+              ["员工编号 employee", "姓名 name", "岗位 role", "级别 level", "总分 score",
+               "等级 grade", "等级说明 grade label", "排名 rank", f"奖金 payout ({first.currency})",
+               f"罚款 fines ({first.currency})", "状态 status", "申诉截止 appeal deadline"],
+              formats={"score": score_fmt, "payout": money_fmt, "fines": money_fmt,
+                       "rank": "0"}),
+        Table("Items", items, ["employee_id", "item", "label", "label_en", "value", "points",
+                               "max", "lost"],
+              ["员工编号 employee", "项目 item", "项目名称", "label", "实际值 measured",
+               "得分 points", "满分 max", "扣分 lost"],
+              formats={"points": score_fmt, "max": score_fmt, "lost": score_fmt}),
+        Table("Deductions", ded, ["employee_id", "item", "label", "text", "points", "file",
+                                  "line"],
+              ["员工编号 employee", "项目 item", "项目名称 label", "依据 evidence", "分 points",
+               "文件 file", "行 line"], formats={"points": score_fmt, "line": "0"},
+              wrap=("text",)),
+    ]
+    return workbook_bytes(tables, provenance(first, rs))
+
+
+def provenance(st: Statement, rs) -> list:
+    return [("organisation", st.org), ("site", st.site), ("period", st.period),
+            ("run", st.run_id), ("run created", st.run_created_at), ("status", st.status),
+            ("appeal deadline", st.deadline.isoformat() if st.deadline else None),
+            ("rule set", str(rs.path)), ("rule set sha256", rs.hash),
+            ("title", rs.meta.title_zh or rs.meta.title),
+            ("rounding", f"score {rs.rounding.score}, money {rs.rounding.money}, "
+                         f"{rs.rounding.mode}")]

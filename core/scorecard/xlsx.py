@@ -1,0 +1,162 @@
+"""Excel workbooks (openpyxl): one sheet per table, real numbers with number formats, a frozen
+and bold header row, fitted column widths, and a provenance sheet saying where the figures come
+from (run, rule set, data fingerprint, when written).
+
+Exact values arrive as decimal text (``"1960.00"``) or fractions (``"289/3"``); a decimal text
+goes into the cell as :class:`decimal.Decimal` (Excel stores a double, but the digits written
+are the exact text's), a fraction that does not terminate as its nearest float, shown by the
+column's number format. Text cells are neutralised against formula injection
+(:func:`neutralise`).
+"""
+
+import io
+import re
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+_DECIMAL = re.compile(r"[+-]?\d+(\.\d+)?")
+_FRACTION = re.compile(r"[+-]?\d+/\d+")
+
+#: first characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text):
+    """Text that a spreadsheet will not run as a formula: a cell beginning with = + - @ TAB
+    or CR gets a leading apostrophe (OWASP's advice); numbers such as ``-5`` stay numbers."""
+    if isinstance(text, str) and text.startswith(_FORMULA_START) \
+            and not _DECIMAL.fullmatch(text) and not _FRACTION.fullmatch(text):
+        return "'" + text
+    return text
+
+#: Excel's limit on a sheet name, and the characters it refuses in one
+_SHEET_MAX = 31
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+#: a column is never fitted wider than this many characters (long ledger sentences wrap)
+MAX_WIDTH = 80
+
+
+@attrs.define
+class Table:
+    """One sheet: ``rows`` (dicts) shown in ``columns`` order under ``headers``.
+
+    ``formats`` maps a column to an Excel number format (``"0.00"``, ``"#,##0.00"``, ``"0"``);
+    a numeric column without one gets ``"0"`` when every value is whole, else ``default``."""
+
+    name: str
+    rows: list = attrs.field(converter=list)
+    columns: list = attrs.field(converter=list)
+    headers: list | None = None
+    formats: dict = attrs.Factory(dict)
+    default: str = "0.00"
+    wrap: tuple = ()
+
+
+def number_format(step, thousands: bool = False) -> str:
+    """The Excel number format of a rounding step: ``"0.01"`` → ``"0.00"``, ``"1"`` → ``"0"``
+    (``#,##0.00`` with ``thousands``)."""
+    places = max(0, -Decimal(str(step)).as_tuple().exponent)
+    whole = "#,##0" if thousands else "0"
+    return whole + ("." + "0" * places if places else "")
+
+
+def cell_value(value):
+    """What a cell holds: numbers as numbers (decimal text as Decimal, ``n/d`` as float, ints
+    as int), booleans as they are, anything else as neutralised text."""
+    if value is None or isinstance(value, bool | int | float | Decimal):
+        return value
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else float(value)
+    text = str(value)
+    if _DECIMAL.fullmatch(text):
+        return int(text) if "." not in text else Decimal(text)
+    if _FRACTION.fullmatch(text):
+        f = Fraction(text)
+        return f.numerator if f.denominator == 1 else float(f)
+    return neutralise(text)
+
+
+def _width(text: str) -> int:
+    # CJK characters are about two Latin characters wide in Excel's default font
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def sheet_title(name: str, taken: set) -> str:
+    """A valid, unique sheet name: Excel refuses ``[]:*?/\\`` and more than 31 characters."""
+    base = _SHEET_BAD.sub("_", name)[:_SHEET_MAX] or "Sheet"
+    title, n = base, 2
+    while title.lower() in taken:
+        suffix = f" ({n})"
+        title, n = base[: _SHEET_MAX - len(suffix)] + suffix, n + 1
+    taken.add(title.lower())
+    return title
+
+
+def workbook_bytes(tables, provenance=None) -> bytes:
+    """The ``.xlsx`` file of ``tables`` (:class:`Table`), then a ``Provenance`` sheet of
+    ``provenance`` (``{label: value}`` or ``[(label, value)]``) when given."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set = set()
+    bold = Font(bold=True)
+    sheets = list(tables)
+    if provenance is not None:
+        items = provenance.items() if isinstance(provenance, dict) else provenance
+        sheets.append(Table("Provenance", [{"k": k, "v": v} for k, v in items], ["k", "v"],
+                            ["", ""], formats={"v": "General"}))
+    for t in sheets:
+        ws = wb.create_sheet(sheet_title(t.name, taken))
+        headers = t.headers or t.columns
+        ws.append([neutralise(str(h)) for h in headers])
+        for cell in ws[1]:
+            cell.font = bold
+        values = [[cell_value(r.get(c)) for c in t.columns] for r in t.rows]
+        for row in values:
+            ws.append(row)
+        for j, col in enumerate(t.columns):
+            letter = get_column_letter(j + 1)
+            nums = [row[j] for row in values if isinstance(row[j], int | float | Decimal)
+                    and not isinstance(row[j], bool)]
+            fmt = t.formats.get(col)
+            if fmt is None and nums:
+                whole = all(isinstance(v, int) or (isinstance(v, Decimal) and v == v.to_integral()
+                                                   and "." not in str(v)) for v in nums)
+                fmt = "0" if whole else t.default
+            if fmt:
+                for i in range(len(values)):
+                    if isinstance(values[i][j], int | float | Decimal):
+                        ws.cell(row=i + 2, column=j + 1).number_format = fmt
+            width = max([_width(str(headers[j]))]
+                        + [_width(_shown(v, fmt)) for v in (row[j] for row in values)])
+            ws.column_dimensions[letter].width = min(width + 2, MAX_WIDTH)
+            if col in t.wrap:
+                for i in range(len(values)):
+                    ws.cell(row=i + 2, column=j + 1).alignment = Alignment(wrap_text=True,
+                                                                           vertical="top")
+        if t.name != "Provenance":
+            ws.freeze_panes = "A2"
+            if values:
+                ws.auto_filter.ref = ws.dimensions
+        else:
+            for cell in ws["A"]:
+                cell.font = bold
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _shown(value, fmt) -> str:
+    """Roughly how wide a value shows in its format (for fitting the column)."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float | Decimal) and fmt and "0" in fmt:
+        places = len(fmt.split(".")[1]) if "." in fmt else 0
+        text = f"{float(value):,.{places}f}" if "," in fmt else f"{float(value):.{places}f}"
+        return text
+    return str(value)
