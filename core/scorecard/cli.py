@@ -10,6 +10,7 @@ import click
 
 from . import __version__
 from .errors import ScorecardError
+from .flags import count_flags, flag_dict, stored_flags
 from .manager import load_plugins, plugin_rows, pm
 from .numbers import fmt, quantize
 from .output import progress, table, to_csv, to_json
@@ -148,6 +149,7 @@ def _result_dict(er, ledger=True):
         "payout": None if er.payout is None else str(er.payout),
         "fines": str(er.fines) if er.fines else None,
         "focus": er.focus,
+        "flags": [flag_dict(f) for f in er.flags],
         "items": [{"id": o.item.id, "label": o.item.label, "label_zh": o.item.label_zh,
                    "section": o.item.section, "value": dec_text(o.measure.value),
                    "points": dec_text(o.points), "max": dec_text(o.item.max)}
@@ -167,6 +169,23 @@ RESULT_COLUMNS = ["rank_", "employee_id", "name", "role", "level", "score", "gra
 RESULT_HEADERS = ["#", "employee", "name", "role", "level", "score", "grade", "payout", "fines",
                   "training focus", "note"]
 NOTES = {"ok": "", "no_score": "no data: no score", "inactive": "no activity: not scored"}
+
+
+def _with_flags(rows, cols, headers=None):
+    """Columns with a ``flags`` column (the raised flags' ids) when any row has a flag."""
+    if not any(r.get("flags") for r in rows):
+        return cols, headers
+    for r in rows:  # rows are copies: the list becomes its ids for a table cell
+        r["flags"] = ", ".join(f["id"] for f in r.get("flags") or [])
+    return cols + ["flags"], (headers + ["flags"]) if headers else None
+
+
+def _flag_counts(rows) -> str:
+    """``flags: accountability 1 (追究责任), serious_handling 2 (严肃处理)``, or ""."""
+    zh = {f["id"]: f.get("label_zh") or "" for r in rows for f in r.get("flags") or []}
+    counts = count_flags(rows)
+    return ("flags: " + ", ".join(f"{k} {counts[k]}" + (f" ({zh[k]})" if zh[k] else "")
+                                  for k in sorted(counts))) if counts else ""
 
 
 def _ranked(rows):
@@ -252,12 +271,17 @@ def _print_evaluation(ev, fmt_, ledger=True):
         for r in rows:
             for it in r["items"]:
                 r[f"item:{it['id']}"] = it["points"]
-        cols = RESULT_COLUMNS[1:] + ["status"] + [f"item:{i}" for i in item_ids]
+        cols, _ = _with_flags(rows, RESULT_COLUMNS[1:] + ["status"])
+        cols += [f"item:{i}" for i in item_ids]
         click.echo(to_csv(rows, cols), nl=False)
         return
     click.echo(f"{ev.ruleset.meta.org} / {ev.ruleset.meta.site} — {ev.period.key} — "
                f"run {ev.run_id}")
-    click.echo(table(rows, RESULT_COLUMNS, RESULT_HEADERS))
+    counts = _flag_counts(rows)
+    cols, heads = _with_flags(rows, RESULT_COLUMNS, RESULT_HEADERS)
+    click.echo(table(rows, cols, heads))
+    if counts:
+        click.echo(counts)
 
 
 def _pick_run(store, config, run, period):
@@ -302,16 +326,22 @@ def report(config, db, run, period, all_orgs, fmt_):
     results = store.results(r["id"])
     for x in results:
         x["focus"] = json.loads(x["focus"] or "[]")
+        x["flags"] = stored_flags(x)
     if fmt_ == "json":
         click.echo(to_json({"run": {k: v for k, v in r.items() if k != "ruleset_text"},
                             "results": results}))
         return
     rows = _ranked([dict(x) for x in results])
     if fmt_ == "csv":
-        click.echo(to_csv(rows, RESULT_COLUMNS[1:] + ["status"]), nl=False)
+        cols, _ = _with_flags(rows, RESULT_COLUMNS[1:] + ["status"])
+        click.echo(to_csv(rows, cols), nl=False)
         return
     click.echo(f"{r['org']} / {r['site']} — {r['period']} — run {r['id']} ({r['created_at']})")
-    click.echo(table(rows, RESULT_COLUMNS, RESULT_HEADERS))
+    counts = _flag_counts(rows)
+    cols, heads = _with_flags(rows, RESULT_COLUMNS, RESULT_HEADERS)
+    click.echo(table(rows, cols, heads))
+    if counts:
+        click.echo(counts)
 
 
 @cli.command()
@@ -334,6 +364,7 @@ def explain(employee, config, db, period, run, fmt_):
                              f"{did_you_mean(employee, ids)}")
     items = store.items(r["id"], employee)
     lines = store.explanations(r["id"], employee)
+    res["flags"] = stored_flags(res)
     if fmt_ == "json":
         click.echo(to_json({"run_id": r["id"], "period": r["period"], "result": res,
                             "items": items, "explanation": lines}))
@@ -351,6 +382,10 @@ def explain(employee, config, db, period, run, fmt_):
     focus = json.loads(res["focus"] or "[]")
     if focus:
         click.echo(f"training focus: {', '.join(focus)}")
+    if res["flags"]:
+        click.echo("flags: " + ", ".join(
+            f"{f['id']} ({' / '.join(n for n in (f['label'], f['label_zh']) if n)})"
+            for f in res["flags"]))
     for it in items:
         it["points"] = dec_text(it["points"])
         it["lost"] = dec_text(it["lost"])

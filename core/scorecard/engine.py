@@ -10,6 +10,7 @@ import attrs
 from . import __version__
 from .context import Context
 from .errors import EvaluationError, ScorecardError
+from .flags import flag_dict
 from .ingest import data_fingerprint, ingest
 from .manager import plugin_rows
 from .numbers import fmt, lean, quantize, to_text
@@ -52,6 +53,7 @@ class EmployeeResult:
     focus: list = attrs.Factory(list)
     status: str = "ok"
     notes: list = attrs.Factory(list)
+    flags: list = attrs.Factory(list)  # FlagSpec raised for this employee (no number changes)
 
     @property
     def employee_id(self):
@@ -386,6 +388,36 @@ def _stage_payout(run: CardRun):
         run.results[eid].lines.extend(pays[eid].lines)
 
 
+#: the flag operators as functions of (value, threshold)
+_FLAG_OPS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+             ">=": lambda a, b: a >= b, "=": lambda a, b: a == b, "!=": lambda a, b: a != b}
+
+
+def _stage_flags(run: CardRun):
+    """The scorecard's flags: a condition on the rounded total or on an item's value or points
+    raises a named flag (a consequence such as "serious handling"). No number changes; nothing is
+    raised without a value (no score, an item without data)."""
+    flags = run.scorecard.flags
+    if not flags:
+        return
+    for eid in run.employee_ids:
+        er = run.results[eid]
+        for f in flags:
+            if f.on == "total":
+                x, what = (None if er.score is None else Fraction(er.score)), "score"
+            else:
+                o = next(o for o in er.items if o.item.id == f.on)
+                x = o.measure.value if f.use == "value" else o.points
+                what = f"{f.on} {f.use}"
+            if x is None or not _FLAG_OPS[f.op](x, f.value):
+                continue
+            er.flags.append(f)
+            names = " / ".join(n for n in (f.label or f.id, f.label_zh) if n)
+            er.lines.append(Line("flag", f"flag {f.id} ({names}): {what} {fmt(x)} {f.op} "
+                                         f"{fmt(f.value)} (scorecards.{run.scorecard.id}.flags; "
+                                         f"no points change)"))
+
+
 def _stage_trim_ledger(run: CardRun):
     """Without a ledger only the total's line is kept (plugins may have explained anyway)."""
     if not run.ctx.ledger:
@@ -403,6 +435,7 @@ CARD_STAGES = (
     ("total", _stage_total),
     ("grade", _stage_grade),
     ("payout", _stage_payout),
+    ("flags", _stage_flags),
     ("ledger", _stage_trim_ledger),
 )
 
@@ -540,7 +573,9 @@ def result_rows(run_id, ev: Evaluation, ledger: bool = True):
             "payout": None if er.payout is None else str(er.payout),
             "fines": str(er.fines) if er.fines else None,
             "focus": json.dumps(er.focus),
-            "data": None,
+            # the flags raised (no number): JSON, so a run without flags hashes as before
+            "data": _HASH_JSON({"flags": [flag_dict(f) for f in er.flags]})
+            if er.flags else None,
         })
         for n, o in enumerate(er.items):
             it = o.item

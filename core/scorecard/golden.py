@@ -42,7 +42,7 @@ from .schema import did_you_mean, locate
 from .store import Store
 
 CASE_KEYS = ("case", "files", "expect")
-EXPECT_KEYS = ("score", "payout", "grade", "status", "items", "fines")
+EXPECT_KEYS = ("score", "payout", "grade", "status", "items", "fines", "flags")
 
 
 @attrs.define
@@ -193,6 +193,12 @@ def run_case(rs, path: Path, touched: dict) -> CaseResult:
             if (exp["grade"] or None) != got:
                 res.failures.append(f"{eid} grade: expected {exp['grade'] or 'none'}, got "
                                     f"{got or 'none'}")
+        if "flags" in exp:
+            res.checked += 1
+            got_flags = sorted(f.id for f in er.flags)
+            if sorted(exp["flags"] or []) != got_flags:
+                res.failures.append(f"{eid} flags: expected {sorted(exp['flags']) or 'none'}, "
+                                    f"got {got_flags or 'none'}")
         if "status" in exp:
             res.checked += 1
             if exp["status"] != er.status:

@@ -271,6 +271,27 @@ class AnnualSpec:
     star_tiebreak: tuple[str, ...] = ()  # item ids breaking ties for the star of the period
 
 
+#: how a flag's condition compares (exact numbers)
+FLAG_OPS = ("<", "<=", ">", ">=", "=", "!=")
+
+
+@attrs.frozen
+class FlagSpec:
+    """``[[scorecards.ID.flags]]``: a named consequence raised when a condition on the total or
+    on an item holds (RULES.md §3 "serious handling" when the month is below 60 ...). Flags change
+    no number; they are shown with the result, stored with the run and counted in reports."""
+
+    id: str
+    value: Fraction  # the threshold the condition compares with
+    label: str = ""
+    label_zh: str = ""
+    on: str = "total"  # "total" (the rounded score) or an item id
+    use: str = "value"  # an item's measured "value" or its "points"
+    op: str = "<"
+    description: str = ""
+    path: str = ""
+
+
 @attrs.frozen
 class Scorecard:
     """``[scorecards.ID]``: the roles it scores, its items, penalties, total bounds, grading,
@@ -291,6 +312,7 @@ class Scorecard:
     # sources in which an employee needs at least one row in the period to be scored at all
     # (an agent with no contact in a month would otherwise read as perfect)
     active_when: tuple[str, ...] = ()
+    flags: tuple[FlagSpec, ...] = ()  # named consequences of a condition (no number changes)
 
     def item(self, item_id):
         return next((i for i in self.items if i.id == item_id), None)
@@ -444,7 +466,29 @@ def _typed(registry, kind, data, path) -> TypedSpec:
 
 
 SCORECARD_KEYS = ("label", "label_zh", "roles", "sections", "items", "penalties", "total",
-                  "grading", "payout", "focus_sections", "annual", "active_when")
+                  "grading", "payout", "focus_sections", "annual", "active_when", "flags")
+
+
+def _flags(data, path, items) -> tuple:
+    out, seen = [], set()
+    ids = [it.id for it in items]
+    for i, d in enumerate(convert(list, data, path)):
+        at = f"{path}[{i}]"
+        if not isinstance(d, dict):
+            raise SchemaError(at, "expected a table { id, on, op, value, label, label_zh }")
+        f = convert(FlagSpec, {**d, "path": at}, at)
+        if f.id in seen:
+            raise SchemaError(f"{at}.id", f"duplicate flag id {f.id!r}")
+        seen.add(f.id)
+        if f.op not in FLAG_OPS:
+            raise SchemaError(f"{at}.op", f"one of {', '.join(FLAG_OPS)}")
+        if f.on != "total" and f.on not in ids:
+            raise SchemaError(f"{at}.on", f"\"total\" or an item id{did_you_mean(f.on, ids)} "
+                                          f"(items: {', '.join(ids)})")
+        if f.use not in ("value", "points"):
+            raise SchemaError(f"{at}.use", "one of value, points")
+        out.append(f)
+    return tuple(out)
 
 
 def _scorecard(registry, sc_id, data, path) -> Scorecard:
@@ -492,6 +536,7 @@ def _scorecard(registry, sc_id, data, path) -> Scorecard:
                                              f"{path}.focus_sections"), f"{path}.focus_sections"),
         annual=_annual(data["annual"], f"{path}.annual", items) if "annual" in data else None,
         active_when=convert(tuple[str, ...], data.get("active_when", []), f"{path}.active_when"),
+        flags=_flags(data.get("flags", []), f"{path}.flags", items),
     )
 
 

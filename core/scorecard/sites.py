@@ -10,6 +10,7 @@ import attrs
 from .compare import NONE, grade_order
 from .engine import evaluate
 from .errors import ScorecardError
+from .flags import count_flags, flag_dict
 from .numbers import fmt, quantize
 from .periods import Period
 from .ruleset import load_ruleset
@@ -85,6 +86,8 @@ def site_summary(rs, ev, top=5) -> dict:
         "payout_total": q(payout, r.money),
         "payout_per_head": q(payout / head, r.money) if head else None,
         "distribution": dist, "grades": grades,
+        # consequence flags raised (scorecards' flags), employees per flag id
+        "flags": count_flags({"flags": [flag_dict(f) for f in er.flags]} for er in results),
         "most_lost": [{"item": k, "label": v[2].label, "lost_total": fmt(v[0]),
                        "lost_per_head": q(v[0] / len(scored), r.score),
                        "employees_losing": v[1]} for k, v in most],
@@ -128,6 +131,11 @@ def render_text(rep: SitesReport) -> str:
     out.append("\ngrade mix")
     out.append(table([{"site": s["site"], **{g: s["grades"].get(g, 0) for g in rep.grade_keys}}
                       for s in rep.sites], ["site", *rep.grade_keys]))
+    flag_ids = sorted({f for s in rep.sites for f in s.get("flags", {})})
+    if flag_ids:
+        out.append("\nflags raised (employees)")
+        out.append(table([{"site": s["site"], **{f: s["flags"].get(f, 0) for f in flag_ids}}
+                          for s in rep.sites], ["site", *flag_ids]))
     out.append("\nmost-lost items (points lost per head)")
     rows = [{"site": s["site"], **x} for s in rep.sites for x in s["most_lost"]]
     out.append(table(rows, ["site", "item", "lost_per_head", "lost_total", "employees_losing"],
