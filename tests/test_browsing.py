@@ -21,9 +21,10 @@ def test_numeric_text():
 
 
 @pytest.fixture
-def acc_db(tmp_path):
-    """The automotive bundle's sample month, evaluated twice (runs 1 and 2) into one store."""
-    r = CliRunner().invoke(cli, ["init", "--org", "automotive-contact-centre",
+def acc_db(tmp_path, contact_bundle):
+    """The test bundle's sample month (the automotive contact centre's, frozen in
+    tests/fixtures), evaluated twice (runs 1 and 2) into one store."""
+    r = CliRunner().invoke(cli, ["init", "--org", contact_bundle.name,
                                  str(tmp_path / "acc")])
     assert r.exit_code == 0, r.output
     cfg = str(tmp_path / "acc" / "scorecard.toml")
@@ -65,7 +66,7 @@ def test_store_types_keys_and_views(acc_db):
     assert {r["run_id"] for r in rows} == {2}
     assert len(rows) == db.execute("SELECT count(*) FROM results WHERE run_id = 2").fetchone()[0]
     assert {(r["org"], r["ruleset_site"], r["period"]) for r in rows} == {
-        ("automotive-contact-centre", "main", "2026-10")}
+        ("test-contact-centre", "main", "2026-10")}
 
 
 def test_result_hash_ignores_the_companions(acc_db):

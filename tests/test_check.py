@@ -265,8 +265,8 @@ def test_check_json_and_site_file(tmp_path):
         errors[0]["message"]
 
 
-def test_automotive_bundle_is_clean():
-    rs = load_ruleset(get_bundle("automotive-contact-centre").ruleset_path)
+def test_contact_centre_ruleset_is_clean(contact_bundle):
+    rs = load_ruleset(get_bundle(contact_bundle.name).ruleset_path)
     assert [f.text() for f in check_ruleset(rs) if f.severity != "info"] == []
 
 

@@ -16,7 +16,7 @@ def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
-def test_plugins_json_lists_every_hook_with_its_plugin():
+def test_plugins_json_lists_every_hook_with_its_plugin(contact_bundle):
     result = run("plugins", "--json")
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
@@ -24,17 +24,17 @@ def test_plugins_json_lists_every_hook_with_its_plugin():
     assert by_name["scorecard_plugins.metrics.measures"]["hooks"] == ["register_metric_types"]
     assert by_name["scorecard_plugins.sources.readers"]["hooks"] == ["register_source_types"]
     assert "metric:limit_breaches" in by_name["scorecard_plugins.metrics.breaches"]["types"]
-    # the automotive bundle is installed by the README's command and registers its bundle
-    assert "bundle:automotive-contact-centre" in by_name["automotive-contact-centre"]["types"]
+    # a bundle (here the test bundle) is listed with the plugin that registers it
+    assert "bundle:test-contact-centre" in by_name["test-contact-centre"]["types"]
     hooks = {h for r in rows for h in r["hooks"]}
     assert {"register_source_types", "register_metric_types", "register_scorers",
             "register_penalty_types", "register_grading_types", "register_payout_types",
             "register_bundles"} <= hooks
 
 
-def test_init_then_evaluate_twice_gives_identical_runs(tmp_path):
+def test_init_then_evaluate_twice_gives_identical_runs(tmp_path, contact_bundle):
     d = tmp_path / "acc"
-    assert run("init", "--org", "automotive-contact-centre", d).exit_code == 0
+    assert run("init", "--org", contact_bundle.name, d).exit_code == 0
     assert (d / "scorecard.toml").exists()
     assert sorted(p.name for p in (d / "data").iterdir()) == [
         "contacts.csv", "employees.csv", "qa_findings.csv", "supervisor_marks.csv"]
@@ -59,9 +59,9 @@ def test_init_then_evaluate_twice_gives_identical_runs(tmp_path):
     assert set(r["items"][0]) >= {"id", "label", "points", "max"}
 
 
-def test_runs_are_immutable(tmp_path):
+def test_runs_are_immutable(tmp_path, contact_bundle):
     d = tmp_path / "acc"
-    run("init", "--org", "automotive-contact-centre", d)
+    run("init", "--org", contact_bundle.name, d)
     run("evaluate", "--config", d / "scorecard.toml", "--period", "2026-10")
     with sqlite3.connect(d / "scorecard.db") as conn:
         for sql in ("UPDATE results SET score = '100'", "DELETE FROM explanations",
@@ -74,9 +74,9 @@ def test_runs_are_immutable(tmp_path):
                 raise AssertionError(f"{sql} was allowed")
 
 
-def test_misspelt_key_fails_with_exit_2_and_names_the_key(tmp_path):
+def test_misspelt_key_fails_with_exit_2_and_names_the_key(tmp_path, contact_bundle):
     d = tmp_path / "acc"
-    run("init", "--org", "automotive-contact-centre", d)
+    run("init", "--org", contact_bundle.name, d)
     cfg = d / "scorecard.toml"
     text = cfg.read_text(encoding="utf-8")
     cfg.write_text(text.replace("sum_column =", "sum_colum =", 1), encoding="utf-8")
@@ -93,9 +93,9 @@ def _runs(d):
         return conn.execute("SELECT count(*) FROM runs").fetchone()[0]
 
 
-def test_wrong_period_kind_is_a_usage_error(tmp_path):
+def test_wrong_period_kind_is_a_usage_error(tmp_path, contact_bundle):
     d = tmp_path / "acc"
-    run("init", "--org", "automotive-contact-centre", d)
+    run("init", "--org", contact_bundle.name, d)
     result = run("evaluate", "--config", d / "scorecard.toml", "--period", "2026-Q4")
     assert result.exit_code == 2
     assert "evaluates by month" in result.output
@@ -183,9 +183,9 @@ def test_a_failing_plugin_is_exit_1_naming_plugin_and_rule(tmp_path):
     assert "ZeroDivisionError: boom" in result.output
 
 
-def test_explain_and_report(tmp_path):
+def test_explain_and_report(tmp_path, contact_bundle):
     d = tmp_path / "acc"
-    run("init", "--org", "automotive-contact-centre", d)
+    run("init", "--org", contact_bundle.name, d)
     run("evaluate", "--config", d / "scorecard.toml", "--period", "2026-10")
     rep = run("report", "--config", d / "scorecard.toml", "--format", "csv")
     assert rep.exit_code == 0
@@ -199,8 +199,8 @@ def test_explain_and_report(tmp_path):
     assert bad.exit_code == 2 and "did you mean" in bad.output
 
 
-def test_demo_prints_ranked_results():
+def test_demo_prints_ranked_results(contact_bundle):
     result = run("demo", "--top", "3")
     assert result.exit_code == 0, result.output
-    assert "== automotive-contact-centre" in result.stdout
+    assert "== test-contact-centre" in result.stdout
     assert "bundle(s) evaluated" in result.stdout

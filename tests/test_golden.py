@@ -26,8 +26,8 @@ def test_bundle_golden_cases_pass(name):
     assert " 0 failed" in r.output
 
 
-def test_automotive_ships_cases_that_exercise_every_rule():
-    b = get_bundle("automotive-contact-centre")
+def test_cases_that_exercise_every_rule(contact_bundle):
+    b = get_bundle(contact_bundle.name)
     rep = run_golden(b.ruleset_path)
     assert len(rep.cases) >= 4 and rep.ok
     assert rep.unexercised == []
@@ -35,9 +35,10 @@ def test_automotive_ships_cases_that_exercise_every_rule():
 
 
 @pytest.fixture
-def site(tmp_path):
-    """A site extending the automotive bundle's rule set with the satisfaction target at 85."""
-    b = get_bundle("automotive-contact-centre")
+def site(tmp_path, contact_bundle):
+    """A site extending the contact-centre rule set (the test bundle's) with the satisfaction
+    target at 85."""
+    b = get_bundle(contact_bundle.name)
     shutil.copytree(b.path, tmp_path / "group")
     write_files(tmp_path, {"site/scorecard.toml": """
         [ruleset]
@@ -126,8 +127,8 @@ def test_missing_employee_and_no_cases(site, tmp_path):
     assert r.exit_code == 2 and "no golden cases in" in r.output
 
 
-def test_init_copies_the_cases(tmp_path):
-    r = CliRunner().invoke(cli, ["init", "--org", "automotive-contact-centre", str(tmp_path / "x")])
+def test_init_copies_the_cases(tmp_path, contact_bundle):
+    r = CliRunner().invoke(cli, ["init", "--org", contact_bundle.name, str(tmp_path / "x")])
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in (tmp_path / "x/golden").glob("*.toml"))[:4] == [
         "01_clean_month.toml", "02_lapses_and_breaches.toml",

@@ -4,6 +4,7 @@ one's `scorecard` part works."""
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from scorecard.cli import cli
@@ -37,11 +38,18 @@ def test_requirements_install_every_bundle_in_the_repository():
 
 
 def test_the_demo_command_runs(tmp_path):
+    from scorecard.bundles import bundles
+
+    wanted = ("automotive-contact-centre", "wholesale-market", "after-sales-csi")
+    missing = sorted(set(wanted) - {b.name for b in bundles()})
+    if missing:
+        pytest.skip(f"the README's demo evaluates the bundles its set-up command installs; not "
+                    f"installed here: {', '.join(missing)}")
     demo, _ = _commands()
     args = demo.split("&&", 1)[1].split()[1:]  # after "scorecard"
     args = [str(tmp_path / a) if a.endswith(".db") else a for a in args]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    for bundle in ("automotive-contact-centre", "wholesale-market", "after-sales-csi"):
+    for bundle in wanted:
         assert f"== {bundle}" in result.stdout
     assert (tmp_path / "demo.db").exists()

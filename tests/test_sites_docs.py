@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scorecard.bundles import get_bundle, init_dir
+from scorecard.bundles import bundles, get_bundle, init_dir
 from scorecard.cli import cli
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "sites.md"
@@ -33,6 +33,9 @@ def matches(expected: str, actual: str) -> bool:
 
 @pytest.fixture
 def group(tmp_path, monkeypatch):
+    if "automotive-contact-centre" not in {b.name for b in bundles()}:
+        pytest.skip("docs/sites.md walks through the automotive-contact-centre bundle, which is "
+                    "not installed here")
     init_dir(get_bundle("automotive-contact-centre"), tmp_path / "group")
     for name, text in FILES.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
