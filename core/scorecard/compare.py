@@ -175,17 +175,27 @@ def _rule_points(a, b):
     return [(k, v[0], v[1]) for k, v in pts.items()]
 
 
-def grade_order(rulesets, seen) -> list:
+def declared_grades(rs) -> list:
+    """The grades of a rule set's band tables, in the order they are declared."""
+    order = []
+    for sc in rs.scorecards.values():
+        if sc.grading is not None:
+            for band in getattr(sc.grading.params, "bands", []) or []:
+                if band.grade not in order:
+                    order.append(band.grade)
+    return order
+
+
+def grade_order(rulesets, seen, declared=None) -> list:
     """Grades in the order the rule sets' band tables declare them, then any other grade
     ``seen`` in the results, then "no grade" last: the axis of migration matrices and grade
-    mixes."""
+    mixes. ``declared``: the rule sets' :func:`declared_grades` lists instead of the rule sets
+    (a group run gets them back from its workers)."""
     order = []
-    for rs in rulesets:
-        for sc in rs.scorecards.values():
-            if sc.grading is not None:
-                for band in getattr(sc.grading.params, "bands", []) or []:
-                    if band.grade not in order:
-                        order.append(band.grade)
+    for grades in declared if declared is not None else map(declared_grades, rulesets):
+        for g in grades:
+            if g not in order:
+                order.append(g)
     for g in seen:
         if g not in order and g != NONE:
             order.append(g)

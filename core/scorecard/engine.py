@@ -621,28 +621,53 @@ def result_hash(results, items) -> str:
     return h.hexdigest()
 
 
+def run_header(rs, ruleset_path=None) -> dict:
+    """What a stored run says about the rule set it ran (``ruleset_path``: the path as the
+    caller named it, when the rule set was loaded elsewhere, e.g. on a worker)."""
+    return {"org": rs.meta.org, "site": rs.meta.site, "bundle": rs.meta.bundle,
+            "dataset": rs.dataset, "ruleset_path": str(ruleset_path or rs.path),
+            "ruleset_text": rs.text, "ruleset_hash": rs.hash}
+
+
 def record(store: Store, ev: Evaluation, ledger=True, label=None) -> Evaluation:
     """Store the evaluation as a new immutable run; notes an earlier identical run."""
-    rs = ev.ruleset
+    rows = result_rows(None, ev, ledger)
+    run_id, rh, same_as, differs_from = record_rows(
+        store, run_header(ev.ruleset), ev.period.key, ev.fingerprints, rows, ledger, label)
+    ev.run_id, ev.result_hash, ev.same_as, ev.differs_from = run_id, rh, same_as, differs_from
+    return ev
+
+
+def record_rows(store: Store, header: dict, period_key: str, fingerprints: dict, rows,
+                ledger=True, label=None, created_at=None):
+    """Store one run from its rows (:func:`result_rows`, made anywhere: in this process or on a
+    worker of a group run) and return ``(run_id, result_hash, same_as, differs_from)``.
+
+    Inside an open ``store.transaction()`` the run joins it (a group stores all its sites' runs
+    in one transaction)."""
+    results, items, lines = rows
     run_id = store.next_run_id()
-    results, items, lines = result_rows(run_id, ev, ledger)
+    for table in (results, items, lines):
+        for r in table:
+            r["run_id"] = run_id
     rh = result_hash(results, items)
-    dfp = data_fingerprint(ev.fingerprints)
-    prev = store.find_same_run(rs.hash, dfp, ev.period.key)
+    dfp = data_fingerprint(fingerprints)
+    same_as = differs_from = None
+    prev = store.find_same_run(header["ruleset_hash"], dfp, period_key)
     if prev is not None:
         if prev[1] == rh:
-            ev.same_as = prev[0]
+            same_as = prev[0]
         else:
-            ev.differs_from = prev[0]
+            differs_from = prev[0]
     plugins = [{k: v for k, v in p.items() if k in ("name", "version")} for p in plugin_rows()]
     run = {
-        "id": run_id, "created_at": now_text(), "org": rs.meta.org, "site": rs.meta.site,
-        "bundle": rs.meta.bundle, "dataset": rs.dataset, "period": ev.period.key,
-        "ruleset_path": str(rs.path), "ruleset_text": rs.text, "ruleset_hash": rs.hash,
+        "id": run_id, "created_at": created_at or now_text(), "org": header["org"],
+        "site": header["site"], "bundle": header["bundle"], "dataset": header["dataset"],
+        "period": period_key, "ruleset_path": header["ruleset_path"],
+        "ruleset_text": header["ruleset_text"], "ruleset_hash": header["ruleset_hash"],
         "data_fingerprint": dfp, "plugins": json.dumps(plugins), "scorecard_version": __version__,
-        "ledger": int(ledger), "result_hash": rh, "same_as": ev.same_as,
+        "ledger": int(ledger), "result_hash": rh, "same_as": same_as,
         "employees": len(results), "label": label,
     }
     store.save_run(run, results, items, lines if ledger else [])
-    ev.run_id, ev.result_hash = run_id, rh
-    return ev
+    return run_id, rh, same_as, differs_from

@@ -258,4 +258,8 @@ def sites_html(report) -> str:
     rows = [{"site": s["site"], **x} for s in sites for x in s["most_lost"]]
     parts.append(html_table(rows, ["site", "item", "label", "lost_total", "lost_per_head",
                                    "employees_losing"]))
+    if report.failed:
+        parts.append(f'<h2 class="failed">Failed sites ({len(report.failed)}), not in the '
+                     f"charts and tables above</h2>")
+        parts.append(html_table(report.failed, ["config", "error"]))
     return page(f"Sites side by side — {report.period}", parts)

@@ -1,20 +1,13 @@
 """The cross-site report: several sites' rule sets, each on its own data, side by side (score
 distribution, grade mix, payout per head, the items where most points are lost)."""
 
-import tempfile
 from fractions import Fraction
-from pathlib import Path
 
 import attrs
 
 from .compare import NONE, grade_order
-from .engine import evaluate
-from .errors import ScorecardError
 from .flags import count_flags, flag_dict
 from .numbers import fmt, quantize
-from .periods import Period
-from .ruleset import load_ruleset
-from .store import Store
 
 #: score bands of the distribution: (label, lower bound inclusive); the first has no lower bound
 BINS = (("< 60", None), ("60–70", 60), ("70–80", 70), ("80–90", 80), ("≥ 90", 90))
@@ -27,10 +20,12 @@ class SitesReport:
     bins: list
     grade_keys: list
     currency: str
+    failed: list = attrs.Factory(list)  # {"config", "error"} of each site that failed
+    run: object = None  # the GroupRun (timings, run ids): not part of the report's data
 
     def as_dict(self) -> dict:
         return {"period": self.period, "bins": self.bins, "grades": self.grade_keys,
-                "currency": self.currency, "sites": self.sites}
+                "currency": self.currency, "sites": self.sites, "failed": self.failed}
 
 
 def _bin(score) -> str:
@@ -94,27 +89,31 @@ def site_summary(rs, ev, top=5) -> dict:
     }
 
 
-def sites_report(configs, period: str, db=None) -> SitesReport:
-    """Evaluate every rule set in ``configs`` on its own data for ``period`` (runs not stored)."""
-    if not configs:
-        raise ScorecardError("give at least one rule set")
-    rulesets = [load_ruleset(Path(c)) for c in configs]
-    seen: dict = {}
-    for rs in rulesets:
-        key = (rs.meta.org, rs.meta.site)
-        if key in seen:
-            raise ScorecardError(f"{rs.path} and {seen[key]} are both site {rs.meta.site!r} of "
-                                 f"{rs.meta.org}: give each site its own [ruleset] site")
-        seen[key] = rs.path
-    sites = []
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store(db or Path(tmp) / "sites.db")
-        for rs in rulesets:
-            p = Period.from_user(period, rs.meta.period)
-            sites.append(site_summary(rs, evaluate(store, rs, p, ledger=False)))
-    keys = grade_order(rulesets, (g for s in sites for g in s["grades"]))
-    currencies = {rs.meta.currency for rs in rulesets}
-    return SitesReport(period, sites, [b for b, _ in BINS], keys, " / ".join(sorted(currencies)))
+def sites_report(configs, period: str, db=None, workers: int = 1, scheduler=None,
+                 ship_data: bool = False, progress=None, label=None) -> SitesReport:
+    """Evaluate every rule set in ``configs`` on its own data for ``period``, one task per site
+    (:func:`scorecard.group.run_group`: this process, ``workers`` processes or a Dask
+    ``scheduler``); with ``db`` every site's run and the group's summary are stored there in
+    one transaction. Sites that fail are in ``failed``, with their error."""
+    from .group import run_group
+
+    run = run_group(configs, period, workers=workers, scheduler=scheduler, ship_data=ship_data,
+                    db=db, label=label, progress=progress)
+    return report_of(run)
+
+
+def report_of(run) -> SitesReport:
+    """The side-by-side report of a group run (the same whatever executed it)."""
+    ok = run.succeeded
+    sites = [o["summary"] for o in ok]
+    keys = grade_order(None, (g for s in sites for g in s["grades"]),
+                       declared=[o["grades"] for o in ok])
+    currencies = {o["currency"] for o in ok}
+    failed = [{"config": o["config"], "error": o["error"]} for o in run.failed]
+    rep = SitesReport(run.period, sites, [b for b, _ in BINS], keys,
+                      " / ".join(sorted(currencies)), failed)
+    rep.run = run
+    return rep
 
 
 def render_text(rep: SitesReport) -> str:
@@ -140,4 +139,8 @@ def render_text(rep: SitesReport) -> str:
     rows = [{"site": s["site"], **x} for s in rep.sites for x in s["most_lost"]]
     out.append(table(rows, ["site", "item", "lost_per_head", "lost_total", "employees_losing"],
                      ["site", "item", "per head", "total", "employees"]))
+    if rep.failed:
+        out.append(f"\nFAILED: {len(rep.failed)} site(s), not in the tables above")
+        for f in rep.failed:
+            out.append(f"{f['config']}: {f['error']}")
     return "\n".join(out)

@@ -129,6 +129,11 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self):
+        """All or nothing. Nested inside an open transaction it joins that one (a group run
+        stores every site's run, each through ``save_run``, in one outer transaction)."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
         self.conn.execute("BEGIN")
         try:
             yield self.conn

@@ -157,26 +157,72 @@ def register_commands(cli):
             raise SystemExit(1)
 
     @cli.command()
-    @click.argument("configs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+    @click.argument("configs", nargs=-1, required=True)
     @click.option("--period", "-p", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
     @click.option("--format", "fmt_", type=click.Choice(["table", "json", "html"]),
                   default="table", show_default=True)
     @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file.")
-    def sites(configs, period, fmt_, output):
+    @click.option("--db", type=click.Path(dir_okay=False),
+                  help="Store every site's run and the group's summary in this file, in one "
+                       "transaction (without it nothing is stored).")
+    @click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+                  help="Worker processes on this machine, one site per task [default: the "
+                       "number of cores].")
+    @click.option("--scheduler", metavar="ADDRESS",
+                  help="Run the sites on an existing Dask distributed scheduler "
+                       "(tcp://host:8786); needs `pip install 'scorecard[dask]'`.")
+    @click.option("--ship-data", is_flag=True,
+                  help="Send each site's rule set and input files to the workers as bytes "
+                       "(workers without the same files on shared storage).")
+    @click.option("--progress/--no-progress", default=None,
+                  help="A line per finished site on stderr [default: when stderr is a "
+                       "terminal].")
+    @click.option("--label", help="A note stored with every run (with --db).")
+    def sites(configs, period, fmt_, output, db, workers, scheduler, ship_data, progress,
+              label):
         """Several sites' rule sets, each on its own data, side by side: score distribution,
         grade mix, payout per head, most-lost items (HTML: with charts, no network needed).
+
+        CONFIGS are rule-set files, quoted patterns (`'groups/dealers/*/scorecard.toml'`) or
+        folders (each sub-folder's scorecard.toml). Each site is one task, run in parallel
+        (--workers, --scheduler); a site that fails is reported with its error, the others
+        still finish, and the exit code is non-zero.
 
         \b
         Example:
             scorecard sites north/scorecard.toml south/scorecard.toml -p 2026-10 \\
                 --format html -o sites.html
+            scorecard sites 'groups/dealers/*/scorecard.toml' -p 2026-10 --db group.db
         """
+        import os
+        import sys
+
+        from scorecard.group import progress_line
         from scorecard.report_html import sites_html
         from scorecard.sites import render_text, sites_report
 
         if fmt_ == "html" and not output:
             raise ScorecardError("--format html needs --output FILE")
-        rep = sites_report(configs, period)
+        if scheduler and workers:
+            raise ScorecardError("give --workers or --scheduler, not both (the scheduler's "
+                                 "workers run the sites)")
+        show = sys.stderr.isatty() if progress is None else progress
+
+        def report(o, done, total):
+            if show:
+                click.echo(progress_line(o, done, total), err=True)
+
+        rep = sites_report(configs, period, db=db, workers=workers or os.cpu_count() or 1,
+                           scheduler=scheduler, ship_data=ship_data, progress=report,
+                           label=label)
         text = (to_json(rep.as_dict()) if fmt_ == "json" else sites_html(rep) if fmt_ == "html"
                 else render_text(rep))
         _write(text, output)
+        run = rep.run
+        if show:  # timings: never in the output itself (the same whatever ran it)
+            click.echo(f"{len(run.succeeded)} site(s) evaluated, {len(run.failed)} failed, in "
+                       f"{run.seconds:.2f} s ({run.executor})", err=True)
+        if run.failed:
+            for f in run.failed:
+                click.echo(f"error: {f['config']}: {f['error']}", err=True)
+            raise SystemExit(run.exit_code)
