@@ -300,7 +300,7 @@ def _dask(tasks, scheduler):
     try:
         futures = {client.submit(run_site, t, pure=False, key=f"scorecard-site-{t.index}-"
                                  f"{os.getpid()}-{time.monotonic_ns()}"): t for t in tasks}
-        for f in as_completed(futures):
+        for f in as_completed(futures, loop=client.loop):
             t = futures[f]
             try:
                 yield f.result()
