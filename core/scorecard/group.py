@@ -64,7 +64,7 @@ def environment() -> dict:
     version, the hook-spec version and every plugin's name and version."""
     from . import __version__
     from .hookspecs import HOOKSPEC_VERSION
-    from .plugins import plugin_rows
+    from .manager import plugin_rows
 
     plugins = {}
     for r in plugin_rows():
