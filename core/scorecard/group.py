@@ -238,13 +238,22 @@ def _serial(tasks):
         yield run_site(t)
 
 
+def _mp_context():
+    """fork where it is safe: fast, the plugins are loaded already. Not in a process with other
+    threads (a lock another thread holds stays held in the child): a fork server then, which
+    imports scorecard once and forks each pool's workers from that clean process."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["scorecard.group", "scorecard.engine"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
 def _processes(tasks, workers):
-    # fork is fast (the plugins are loaded already) but unsafe in a process with threads
-    # (a lock held by another thread stays held in the child): spawn then
-    method = ("fork" if threading.active_count() == 1
-              and "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=workers,
-                             mp_context=multiprocessing.get_context(method)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
         futures = {pool.submit(run_site, t): t for t in tasks}
         for f in futures_completed(futures):
             t = futures[f]
@@ -255,9 +264,10 @@ def _processes(tasks, workers):
                                                  f"{e}", 1)
 
 
-def connect(scheduler, timeout: float = 30):
+def connect(scheduler, expected: dict | None = None, timeout: float = 30):
     """A Dask ``Client`` of the scheduler at ``scheduler`` whose workers all have this
-    machine's plugins (refused otherwise, naming the worker and the plugins)."""
+    machine's plugins (``expected``, default :func:`environment`; refused otherwise, naming
+    the worker and the plugins)."""
     try:
         from distributed import Client
     except ImportError:
@@ -269,18 +279,22 @@ def connect(scheduler, timeout: float = 30):
         raise ScorecardError(f"cannot reach the Dask scheduler at {scheduler}: {e}; start one "
                              f"(`dask scheduler`) or check the address") from None
     try:
-        check_workers(client)
+        check_workers(client, expected)
     except BaseException:
         client.close()
         raise
     return client
 
 
+def _worker_environment() -> dict:
+    return environment()  # looked up on the worker (a module function ships by reference)
+
+
 def check_workers(client, expected: dict | None = None):
     """Refuse workers whose scorecard, hook specs or plugins differ from this machine's."""
     expected = expected or environment()
     try:
-        seen = client.run(environment)
+        seen = client.run(_worker_environment)
     except Exception as e:  # e.g. scorecard itself not importable on a worker
         raise ScorecardError(f"the Dask workers cannot load scorecard ({type(e).__name__}: "
                              f"{e}): {DASK_HINT}") from None
@@ -293,20 +307,30 @@ def check_workers(client, expected: dict | None = None):
             raise mismatch_error(f"Dask worker {worker}", diffs)
 
 
-def _dask(tasks, scheduler):
+def _dask(tasks, scheduler, expected, timeout):
+    client = connect(scheduler, expected)  # first: it says how to install Dask when missing
     from distributed import as_completed
+    from distributed.client import TimeoutError as DaskTimeout
 
-    client = connect(scheduler)
     try:
         futures = {client.submit(run_site, t, pure=False, key=f"scorecard-site-{t.index}-"
                                  f"{os.getpid()}-{time.monotonic_ns()}"): t for t in tasks}
-        for f in as_completed(futures, loop=client.loop):
-            t = futures[f]
-            try:
-                yield f.result()
-            except Exception as e:  # e.g. KilledWorker: the task's workers kept dying
-                yield _failed(t.index, t.config, f"Dask task failed: {type(e).__name__}: {e}",
-                              1)
+        done = set()
+        try:
+            for f in as_completed(futures, loop=client.loop, timeout=timeout):
+                done.add(f)
+                t = futures[f]
+                try:
+                    yield f.result()
+                except Exception as e:  # e.g. KilledWorker: the task's workers kept dying
+                    yield _failed(t.index, t.config,
+                                  f"Dask task failed: {type(e).__name__}: {e}", 1)
+        except DaskTimeout:
+            for f, t in futures.items():
+                if f not in done:
+                    f.cancel()
+                    yield _failed(t.index, t.config, f"not finished within {timeout} s "
+                                                     f"(--timeout)", 1)
     finally:
         client.close()
 
@@ -339,9 +363,10 @@ class GroupRun:
 
 
 def run_group(configs, period: str, *, workers: int = 1, scheduler=None, ship_data=False,
-              db=None, label=None, progress=None) -> GroupRun:
+              db=None, label=None, progress=None, timeout=None) -> GroupRun:
     """Evaluate every site in ``configs`` (paths, patterns or folders: :func:`expand_sites`) for
-    ``period``; ``progress(outcome, done, total)`` is called as each site finishes."""
+    ``period``; ``progress(outcome, done, total)`` is called as each site finishes; on a Dask
+    cluster, sites not finished within ``timeout`` seconds of the start fail."""
     configs = expand_sites(configs)
     t0 = time.perf_counter()
     expected = environment()
@@ -357,7 +382,8 @@ def run_group(configs, period: str, *, workers: int = 1, scheduler=None, ship_da
                 continue
         tasks.append(SiteTask(i, config, period, db is not None, expected, shipped))
     if scheduler is not None:
-        executor, results = f"dask scheduler {scheduler}", _dask(tasks, scheduler)
+        executor = f"dask scheduler {scheduler}"
+        results = _dask(tasks, scheduler, expected, timeout)
     elif workers > 1 and len(tasks) > 1:
         n = min(workers, len(tasks))
         executor, results = f"{n} worker processes", _processes(tasks, n)

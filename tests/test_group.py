@@ -1,0 +1,276 @@
+"""Group runs (docs/scale.md): every site one task, in this process, in worker processes
+(--workers) or on a Dask cluster (a real ``distributed.LocalCluster`` of 2 worker processes on
+127.0.0.1, started once for the module, bounded in time and closed at the end, its processes
+checked gone). Every store a parallel or distributed run writes is compared, table by table and
+row by row, with the store a serial run writes; a site with bad data fails with its own error
+while the others are stored; workers with other plugins are refused."""
+
+import importlib.util
+import json
+import logging
+import os
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scorecard import engine, group
+from scorecard.cli import cli
+from scorecard.errors import ScorecardError
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("groupgen", ROOT / "benchmarks" / "groupgen.py")
+groupgen = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(groupgen)
+
+TIMEOUT = 120  # seconds: a Dask run that takes longer fails its sites instead of hanging
+
+
+@pytest.fixture(scope="module")
+def dealers(tmp_path_factory):
+    """Four after-sales dealers × 8 staff; the third has a rating of 9 on a 1..5 scale."""
+    out = tmp_path_factory.mktemp("group")
+    configs = [str(c) for c in groupgen.generate_group(out, sites=4, staff=8)]
+    bad = Path(configs[2]).parent / "data" / "surveys.csv"
+    lines = bad.read_text(encoding="utf-8").count("\n")
+    with open(bad, "a", encoding="utf-8") as f:
+        f.write("Q99999,S001,2026-10-05 10:00,9,4,4,4,4\n")
+    return out, configs, lines + 1  # the bad row's line number in surveys.csv
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "20s"}):
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        with distributed.Client(cluster, timeout=20) as client:
+            pids = list(client.run(os.getpid).values())
+        assert len(pids) == 2
+        yield cluster.scheduler_address
+    finally:
+        cluster.close(timeout=30)
+    # nothing left behind: the worker processes are gone
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in pids)
+
+
+def _alive(pid) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def dump(db) -> dict:
+    """Every table a group run writes, rows in key order, without the wall-clock columns."""
+    con = sqlite3.connect(db)
+    out = {}
+    for table, order in (("runs", "id"), ("results", "run_id, employee_id"),
+                         ("items", "run_id, employee_id, item_id"),
+                         ("explanations", "run_id, employee_id, seq"),
+                         ("group_runs", "id"), ("group_sites", "group_id, ord")):
+        if not con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [table]).fetchone():
+            continue
+        cur = con.execute(f"SELECT * FROM {table} ORDER BY {order}")
+        cols = [d[0] for d in cur.description]
+        out[table] = [{c: v for c, v in zip(cols, row, strict=True) if c != "created_at"}
+                      for row in cur]
+    con.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def serial(dealers, tmp_path_factory):
+    """The reference: the group run serially, in this process."""
+    _, configs, _ = dealers
+    db = tmp_path_factory.mktemp("serial") / "group.db"
+    run = group.run_group(configs, "2026-10", workers=1, db=db)
+    assert run.executor == "this process"
+    return db, run
+
+
+def test_serial_run_stores_the_good_sites_and_reports_the_bad_one(dealers, serial):
+    _, configs, line = dealers
+    db, run = serial
+    assert [o["ok"] for o in run.outcomes] == [True, True, False, True]
+    bad = run.outcomes[2]
+    assert "surveys.csv:" + str(line) in bad["error"] and "attitude" in bad["error"]
+    assert bad["exit_code"] == 2 and run.exit_code == 2
+    d = dump(db)
+    # three runs, ids in the order the sites were given (1, 2, 3 for d0001, d0002, d0004)
+    assert [(r["id"], r["site"]) for r in d["runs"]] == [(1, "d0001"), (2, "d0002"),
+                                                         (3, "d0004")]
+    assert all(r["employees"] == 8 and r["ledger"] == 1 for r in d["runs"])
+    assert len(d["results"]) == 3 * 8
+    assert d["group_runs"] == [{"id": 1, "period": "2026-10", "sites": 4, "failed": 1,
+                                "label": None}]
+    assert [(s["site"], s["status"], s["run_id"]) for s in d["group_sites"]] == [
+        ("d0001", "ok", 1), ("d0002", "ok", 2), (None, "failed", None), ("d0004", "ok", 3)]
+    assert "attitude" in d["group_sites"][2]["error"]
+
+
+def test_a_site_run_stores_what_evaluate_stores(dealers, serial, tmp_path):
+    """The group's run of a site is the run `scorecard evaluate` stores: same results, items,
+    ledger, result hash, rule-set hash and data fingerprint."""
+    _, configs, _ = dealers
+    db = tmp_path / "one.db"
+    r = CliRunner().invoke(cli, ["evaluate", "-c", configs[1], "-p", "2026-10", "--db", str(db),
+                                 "--format", "json"])
+    assert r.exit_code == 0, r.output
+    one, grp = dump(db), dump(serial[0])
+    keys = ("ruleset_path", "ruleset_hash", "ruleset_text", "data_fingerprint", "result_hash",
+            "plugins", "employees", "org", "site", "dataset")
+    assert {k: one["runs"][0][k] for k in keys} == {k: grp["runs"][1][k] for k in keys}
+    for table in ("results", "items", "explanations"):
+        mine = [{k: v for k, v in row.items() if k != "run_id"} for row in grp[table]
+                if row["run_id"] == 2]
+        theirs = [{k: v for k, v in row.items() if k != "run_id"} for row in one[table]]
+        assert mine == theirs and theirs, table
+
+
+def test_worker_processes_store_what_a_serial_run_stores(dealers, serial, tmp_path):
+    _, configs, _ = dealers
+    run = group.run_group(configs, "2026-10", workers=2, db=tmp_path / "p.db")
+    assert run.executor == "2 worker processes"
+    assert dump(tmp_path / "p.db") == dump(serial[0])
+
+
+def test_a_local_dask_cluster_stores_what_a_serial_run_stores(dealers, serial, scheduler,
+                                                               tmp_path):
+    _, configs, _ = dealers
+    run = group.run_group(configs, "2026-10", scheduler=scheduler, db=tmp_path / "d.db",
+                          timeout=TIMEOUT)
+    assert run.executor.startswith("dask")
+    assert [o["ok"] for o in run.outcomes] == [True, True, False, True]
+    assert dump(tmp_path / "d.db") == dump(serial[0])
+    # shipped as bytes: the same store, and the error names the caller's file, not a temp one
+    run = group.run_group(configs, "2026-10", scheduler=scheduler, db=tmp_path / "s.db",
+                          ship_data=True, timeout=TIMEOUT)
+    assert dump(tmp_path / "s.db") == dump(serial[0])
+    assert str(Path(configs[2]).parent / "data" / "surveys.csv") in run.outcomes[2]["error"] \
+        or "surveys.csv:" in run.outcomes[2]["error"]
+    assert "scorecard-site-" not in run.outcomes[2]["error"]
+
+
+def test_json_is_the_same_whatever_runs_it(dealers, serial, scheduler):
+    _, configs, _ = dealers
+    texts = []
+    for how in (["--workers", "1"], ["--workers", "2"], ["--scheduler", scheduler]):
+        r = CliRunner().invoke(cli, ["sites", *configs, "-p", "2026-10", "--format", "json",
+                                     *how])
+        assert r.exit_code == 2, r.output
+        texts.append(r.stdout)
+    assert texts[0] == texts[1] == texts[2]
+    data = json.loads(texts[0])
+    assert [s["site"] for s in data["sites"]] == ["d0001", "d0002", "d0004"]
+    assert data["failed"][0]["config"] == configs[2]
+    assert "attitude" in data["failed"][0]["error"]
+    # the same numbers the stored runs hold: d0001's 8 scores, their mean
+    scores = [r["score"] for r in dump(serial[0])["results"] if r["run_id"] == 1]
+    assert data["sites"][0]["headcount"] == 8 and len(scores) == 8
+
+
+def test_every_format_holds_the_good_sites_and_names_the_failed_one(dealers, tmp_path):
+    _, configs, _ = dealers
+    r = CliRunner().invoke(cli, ["sites", *configs, "-p", "2026-10", "-w", "1"])
+    assert r.exit_code == 2
+    for site in ("d0001", "d0002", "d0004"):
+        assert f"\n{site} " in r.stdout
+    assert "FAILED: 1 site(s)" in r.stdout and configs[2] in r.stdout
+    out = tmp_path / "g.html"
+    r = CliRunner().invoke(cli, ["sites", *configs, "-p", "2026-10", "-w", "1", "--format",
+                                 "html", "-o", str(out)])
+    assert r.exit_code == 2
+    html = out.read_text(encoding="utf-8")
+    assert "Failed sites (1)" in html and "d0004" in html and "attitude" in html
+
+
+def test_sites_from_a_pattern_or_a_folder(dealers):
+    out, configs, _ = dealers
+    assert group.expand_sites([str(out / "dealers" / "*" / "scorecard.toml")]) == configs
+    assert group.expand_sites([str(out / "dealers")]) == configs
+    with pytest.raises(ScorecardError, match="no rule set matches"):
+        group.expand_sites([str(out / "nowhere" / "*" / "scorecard.toml")])
+
+
+def test_progress_lines_only_when_asked_or_on_a_terminal(dealers):
+    _, configs, _ = dealers
+    two = [configs[0], configs[1]]
+    r = CliRunner().invoke(cli, ["sites", *two, "-p", "2026-10", "-w", "1"])
+    assert r.exit_code == 0 and r.stderr == ""  # CliRunner's stderr is not a terminal
+    r = CliRunner().invoke(cli, ["sites", *two, "-p", "2026-10", "-w", "1", "--progress"])
+    assert "[1/2] " in r.stderr and "[2/2] " in r.stderr and "d0002 ok" in r.stderr
+    assert "2 site(s) evaluated, 0 failed" in r.stderr
+    assert "[1/2]" not in r.stdout
+
+
+def test_workers_with_other_plugins_are_refused(dealers, scheduler, monkeypatch):
+    _, configs, _ = dealers
+    real = group.environment()
+    fake = json.loads(json.dumps(real))
+    fake["plugins"]["after-sales-csi"] = "9.9.9"
+    # this process believes it has after-sales-csi 9.9.9; the workers report their own
+    monkeypatch.setattr(group, "environment", lambda: fake)
+    with pytest.raises(ScorecardError) as e:
+        group.run_group(configs, "2026-10", scheduler=scheduler, timeout=TIMEOUT)
+    msg = e.value.message
+    assert "Dask worker tcp://127.0.0.1:" in msg
+    assert f"plugin 'after-sales-csi' is 9.9.9 here, {real['plugins']['after-sales-csi']} " \
+           f"there" in msg
+
+
+def test_a_task_checks_its_worker_plugins_too(dealers):
+    """A worker that joins after the check still refuses the task (the site fails, named)."""
+    _, configs, _ = dealers
+    fake = group.environment()
+    fake["plugins"]["extra-metrics"] = "1.0"
+    o = group.run_site(group.SiteTask(0, configs[0], "2026-10", False, fake))
+    assert not o["ok"] and o["exit_code"] == 2
+    assert "plugin 'extra-metrics' (1.0) is not installed there" in o["error"]
+
+
+def test_scheduler_without_dask_says_how_to_install_it(dealers, monkeypatch):
+    _, configs, _ = dealers
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    r = CliRunner().invoke(cli, ["sites", configs[0], "-p", "2026-10", "--scheduler",
+                                 "tcp://127.0.0.1:8786"])
+    assert r.exit_code == 2
+    assert "pip install 'scorecard[dask]'" in r.output
+
+
+def test_the_group_is_stored_all_or_nothing(dealers, tmp_path, monkeypatch):
+    _, configs, _ = dealers
+    real, calls = engine.record_rows, []
+
+    def breaks_on_the_second_site(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(*a, **k)
+
+    monkeypatch.setattr(engine, "record_rows", breaks_on_the_second_site)
+    db = tmp_path / "g.db"
+    with pytest.raises(OSError):
+        group.run_group([configs[0], configs[1]], "2026-10", workers=1, db=db)
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM group_runs").fetchone() == (0,)
+
+
+def test_group_rows_are_immutable(serial):
+    con = sqlite3.connect(serial[0])
+    for sql in ("UPDATE group_sites SET status = 'ok'", "DELETE FROM group_runs"):
+        with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+            con.execute(sql)
