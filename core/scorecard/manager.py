@@ -26,6 +26,7 @@ DEFAULT_PLUGINS = (
     "scorecard_plugins.metrics.repeats",
     "scorecard_plugins.metrics.timeliness",
     "scorecard_plugins.metrics.team",
+    "scorecard_plugins.metrics.fallback",
     "scorecard_plugins.scorers.item_band",
     "scorecard_plugins.commands.rollups",
     "scorecard_plugins.commands.calibration",

@@ -227,6 +227,10 @@ def generate(directory, seed: int = 5) -> list[Path]:
         "competencies.csv": competencies(),
         "department_kpis.csv": department_kpis(),
         "department_manager_kpis.csv": [list(DEPT_MANAGER_COLUMNS)],
+        # DATA.md's optional centre register: header only (the golden case 08 carries rows)
+        "centre_complaints.csv": [["complaint_id", "employee_id", "received_at",
+                                   "acknowledged_at", "department_answered_at", "fixed_at",
+                                   "followed_up_at", "reopened"]],
     }
     written = []
     for name, rows in files.items():

@@ -25,7 +25,8 @@ def test_a_rule_is_exercised_per_scorecard_not_per_id(tmp_path):
     rep = run_golden(BUNDLE.ruleset_path, tmp_path)
     assert rep.ok, rep.text()
     assert rep.unexercised == [
-        "staff.service_quality", "staff.complaint_penalties", "staff.media_exposure",
+        "staff.service_quality", "centre_register", "staff.complaint_penalties",
+        "staff.media_exposure",
         "floor_supervisor.mark", "floor_supervisor.service_quality", "floor_supervisor.attendance",
         "floor_supervisor.discipline", "floor_supervisor.reward",
         "floor_supervisor.complaint_penalties", "floor_supervisor.media_exposure",
