@@ -55,8 +55,9 @@ def test_one_source(tmp_path, active_when, scored, unscored, why):
     ev = _run(tmp_path, active_when)
     assert ev.result(scored).status == "ok"
     out = ev.result(unscored)
-    assert out.status == "inactive" and out.score is None
-    assert f"no rows in {why} for 2026-10: not scored (scorecards.s.active_when)" in out.text()
+    assert out.status == "no_activity" and out.score is None
+    assert f"no row in {why} for 2026-10: no activity, not scored and not paid " \
+           f"(scorecards.s.on_no_activity = \"unscored\")" in out.text()
 
 
 def test_a_row_in_any_source_is_enough(tmp_path):
@@ -91,6 +92,6 @@ harm = { points = [1, 3], fine = [50, 100] }
                                        "cases.csv": cases})
     e1, e2 = ev.result("E1"), ev.result("E2")
     # E1 is not on the roster: no score, but the 60.5 fine is reported, rounded to 0.01
-    assert e1.status == "inactive" and e1.score is None
+    assert e1.status == "no_activity" and e1.score is None
     assert e1.fines == Decimal("60.50")
     assert e2.status == "ok" and e2.fines == 0 and e2.score == Decimal("0.00")  # n = 0 events

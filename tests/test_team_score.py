@@ -62,6 +62,8 @@ bands = [{ grade = "A", min = 90 }, { grade = "B", min = 80 }, { grade = "C" }]
 
 [scorecards.lead]
 roles = ["lead"]
+# a lead's items are the team's results, not rows of their own: scored without activity rows
+on_no_activity = "base"
 
 [[scorecards.lead.items]]
 id = "team_mean"

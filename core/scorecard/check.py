@@ -242,9 +242,12 @@ def _headers(rs, reg) -> list[Finding]:
     return out
 
 
-def refuse_errors(rs):
-    """Raise (exit code 2) when the rule set has error findings; data files are not read."""
-    errors = [f for f in check_ruleset(rs, data=False) if f.severity == "error"]
+def refuse_errors(rs, findings=None):
+    """Raise (exit code 2) when the rule set has error findings; data files are not read
+    (``findings``: those of ``check_ruleset(rs, data=False)`` when the caller has them)."""
+    if findings is None:
+        findings = check_ruleset(rs, data=False)
+    errors = [f for f in findings if f.severity == "error"]
     if errors:
         first, merged = errors[0], rs.merged
         file = Path(first.file) if first.file else rs.path

@@ -168,7 +168,7 @@ RESULT_COLUMNS = ["rank_", "employee_id", "name", "role", "level", "score", "gra
                   "fines", "focus", "note"]
 RESULT_HEADERS = ["#", "employee", "name", "role", "level", "score", "grade", "payout", "fines",
                   "training focus", "note"]
-NOTES = {"ok": "", "no_score": "no data: no score", "inactive": "no activity: not scored"}
+NOTES = {"ok": "", "no_score": "no data: no score", "no_activity": "no activity: not scored"}
 
 
 def _with_flags(rows, cols, headers=None):
@@ -211,11 +211,22 @@ def _ranked(rows):
 @click.option("--label", help="A note stored with the run.")
 @click.option("--allow-empty", is_flag=True,
               help="Evaluate even when no row of the data falls in the period.")
-def evaluate(config, period, db, fmt_, no_ledger, label, allow_empty):
+@click.option("--quarantine", is_flag=True,
+              help="Ingest the good rows and set bad ones aside (the run is then incomplete).")
+@click.option("--accept-incomplete", metavar="REASON",
+              help="Allow publishing this run although rows were set aside; the reason is "
+                   "stored.")
+def evaluate(config, period, db, fmt_, no_ledger, label, allow_empty, quarantine,
+             accept_incomplete):
     """Evaluate the rule set for a period and store the run.
 
-    Sources are (re-)ingested first when their content changed since the last ingest.
+    Sources are (re-)ingested first when their content changed since the last ingest. The
+    rule set is checked first (errors stop it, warnings are printed once); a closed period is
+    refused; what the run stands on (rows, quarantined rows, coverage, no activity) is stored
+    with it.
     """
+    from .check import check_ruleset, refuse_errors
+    from .cycle import ensure_open
     from .engine import evaluate as run_eval
     from .engine import record
     from .ingest import ingest as do_ingest
@@ -225,20 +236,23 @@ def evaluate(config, period, db, fmt_, no_ledger, label, allow_empty):
     rs = _ruleset(config)
     p = Period.from_user(period, rs.meta.period)
     store = _store(config, db)
-    from .check import refuse_errors
-
-    refuse_errors(rs)  # before a long ingest: a rule set with check errors does not run
+    # before a long ingest: a rule set with check errors does not run; warnings said once
+    findings = check_ruleset(rs, data=False)
+    refuse_errors(rs, findings)
+    for f in findings:
+        if f.severity == "warning":
+            click.echo(f.text(), err=True)
+    ensure_open(store, rs, p)
     with progress("ingesting", "rows") as update:
-        do_ingest(store, rs, progress=update)
+        do_ingest(store, rs, progress=update, quarantine=quarantine)
     with progress("evaluating", "employees") as update:
         ev = run_eval(store, rs, p, ledger=not no_ledger, allow_empty=allow_empty,
                       progress=update, ingest_first=False, checked=True)
-        record(store, ev, ledger=not no_ledger, label=label)
+        record(store, ev, ledger=not no_ledger, label=label,
+               accept_incomplete=accept_incomplete)
     _print_evaluation(ev, fmt_, ledger=not no_ledger)
-    idle = [er for er in ev.results if er.notes]
-    if idle:
-        click.echo(f"note: {len(idle)} employee(s) had no data in {p.key}; their items stay at "
-                   f"their bases (see `scorecard explain`)", err=True)
+    for text in ev.completeness.warnings():
+        click.echo(text, err=True)
     unscored = [er for er in ev.results if er.score is None]
     if unscored:
         click.echo(f"note: {len(unscored)} of {len(ev.results)} employee(s) not scored for "
@@ -259,6 +273,8 @@ def _print_evaluation(ev, fmt_, ledger=True):
     if fmt_ == "json":
         click.echo(to_json({"run_id": ev.run_id, "period": ev.period.key,
                             "org": ev.ruleset.meta.org, "site": ev.ruleset.meta.site,
+                            "completeness": ev.completeness.as_dict()
+                            if ev.completeness is not None else None,
                             "results": results}))
         return
     rows = _ranked([dict(r) for r in results])
@@ -323,25 +339,56 @@ def report(config, db, run, period, all_orgs, fmt_):
                 click.echo()
         return
     r = _pick_run(store, config, run, period)
-    results = store.results(r["id"])
+    final, r = _final(store, r, run)
+    results = final.results if final else store.results(r["id"])
     for x in results:
         x["focus"] = json.loads(x["focus"] or "[]")
         x["flags"] = stored_flags(x)
     if fmt_ == "json":
         click.echo(to_json({"run": {k: v for k, v in r.items() if k != "ruleset_text"},
-                            "results": results}))
+                            "result": _final_meta(final), "results": results}))
         return
     rows = _ranked([dict(x) for x in results])
     if fmt_ == "csv":
         cols, _ = _with_flags(rows, RESULT_COLUMNS[1:] + ["status"])
+        if final:  # which result this is: the published run + decisions, and its state
+            for x in rows:
+                x["result"] = f"final ({final.state})"
+            cols.append("result")
         click.echo(to_csv(rows, cols), nl=False)
         return
     click.echo(f"{r['org']} / {r['site']} — {r['period']} — run {r['id']} ({r['created_at']})")
+    if final:
+        click.echo(final.label)
     counts = _flag_counts(rows)
     cols, heads = _with_flags(rows, RESULT_COLUMNS, RESULT_HEADERS)
     click.echo(table(rows, cols, heads))
     if counts:
         click.echo(counts)
+
+
+def _final(store, r, run):
+    """``(final result, its run)`` of ``r``'s period when it is published or closed and no
+    ``--run`` was asked for (scorecard.cycle); else ``(None, r)``."""
+    if run is not None:
+        return None, r
+    from .cycle import final_of_run
+
+    final = final_of_run(store, r)
+    if final is None:
+        return None, r
+    return final, store.run(final.run_id)
+
+
+def _final_meta(final):
+    if final is None:
+        return {"kind": "run"}
+    return {"kind": "final", "state": final.state, "published_run": final.run_id,
+            "label": final.label,
+            "decisions": [{k: d[k] for k in ("id", "kind", "appeal_id", "employee_id",
+                                             "item_id", "mode", "value", "reason", "actor",
+                                             "on_date", "late")}
+                          for d in final.status.decisions]}
 
 
 @cli.command()
@@ -355,25 +402,37 @@ def explain(employee, config, db, period, run, fmt_):
     """Why EMPLOYEE got their score: every item, every deduction and its evidence."""
     store = _store(config, db)
     r = _pick_run(store, config, run, period)
-    res = store.result(r["id"], employee)
+    final, r = _final(store, r, run)
+    res = final.result(employee) if final else store.result(r["id"], employee)
     if res is None:
         from .schema import did_you_mean
 
         ids = [x["employee_id"] for x in store.results(r["id"])]
         raise ScorecardError(f"no employee {employee!r} in run {r['id']}"
                              f"{did_you_mean(employee, ids)}")
-    items = store.items(r["id"], employee)
+    items = final.items_of(employee) if final else store.items(r["id"], employee)
     lines = store.explanations(r["id"], employee)
     res["flags"] = stored_flags(res)
+    if final:  # the decisions' ledger lines follow the published run's
+        lines += [{"seq": n, **ln} for n, ln in enumerate(final.lines.get(employee, []),
+                                                           len(lines) + 1)]
     if fmt_ == "json":
-        click.echo(to_json({"run_id": r["id"], "period": r["period"], "result": res,
-                            "items": items, "explanation": lines}))
+        click.echo(to_json({"run_id": r["id"], "period": r["period"],
+                            "kind": _final_meta(final), "result": res, "items": items,
+                            "explanation": lines}))
         return
     if fmt_ == "csv":
         click.echo(to_csv(lines, ["seq", "rule", "text", "points", "ref"]), nl=False)
         return
     click.echo(f"{res['name']} ({employee}, {res['role']}, {res['level'] or '—'}) — {r['org']} / "
                f"{r['site']} — {r['period']} — run {r['id']}")
+    if final:
+        click.echo(final.label)
+    from .completeness import for_run, summary
+
+    comp = for_run(store, r["id"])
+    if comp is not None and comp["status"] != "complete":
+        click.echo(f"data: {summary(comp)}")
     click.echo(f"score {res['score']}  grade {res['grade'] or '—'}"
                + (f" {res['grade_label']}" if res['grade_label'] else "")
                + (f"  rank {res['rank']}" if res['rank'] else "")
@@ -439,10 +498,15 @@ def demo(db, top):
 @db_option
 def runs(config, db):
     """List the runs in the store."""
+    from .completeness import for_run, summary
+
     store = _store(config, db)
     rows = store.runs()
+    for r in rows:  # what each run stands on (complete / partial / incomplete ...)
+        c = for_run(store, r["id"])
+        r["data"] = summary(c) if c is not None else ""
     click.echo(table(rows, ["id", "created_at", "org", "site", "period", "employees", "same_as",
-                            "label"]))
+                            "label", "data"]))
 
 
 def _add_plugin_commands():

@@ -8,6 +8,7 @@ from fractions import Fraction
 import attrs
 
 from . import __version__
+from .completeness import assess
 from .context import Context
 from .errors import EvaluationError, ScorecardError
 from .flags import flag_dict
@@ -87,6 +88,9 @@ class Evaluation:
     differs_from: int | None = None
     result_hash: str = ""
     store: object = None
+    #: what the run stands on: rows, quarantined rows, coverage, no activity
+    #: (:mod:`scorecard.completeness`)
+    completeness: object = None
 
     def result(self, employee_id) -> "EmployeeResult":
         for er in self.results:
@@ -218,7 +222,7 @@ def _evaluate(store, rs, period, ledger, ingest_first, only, progress, allow_emp
             progress(len(emps))
     ordered = [results[e] for e in employees if e in results]
     return Evaluation(ruleset=rs, period=period, results=ordered, fingerprints=fingerprints,
-                      counters=counters)
+                      counters=counters, completeness=assess(store, rs, period, ordered))
 
 
 def _card_order(registry, rs) -> list:
@@ -296,18 +300,21 @@ def _stage_total(run: CardRun):
     """Fines, then the total of the counted items and adjustments, clamped to the scorecard's
     range and rounded to the score; employees left unscored say why."""
     ctx, sc, r = run.ctx, run.scorecard, run.ruleset.rounding
-    inactive = _inactive(ctx, sc, run.employee_ids)
+    idle = _no_activity(ctx, sc, run.employee_ids)
+    if idle and sc.on_no_activity == "error":
+        _refuse_no_activity(run.ruleset, sc, ctx.period, idle)
     for eid in run.employee_ids:
         er = run.results[eid]
         # fines are reported beside the score, also for an employee who is not scored
         er.fines = quantize(sum((a.fines for _, a in er.adjustments), 0), r.money, r.mode)
-        if eid in inactive:
-            _not_scored(ctx, sc, er, inactive[eid])
+        if eid in idle and sc.on_no_activity == "unscored":
+            _not_scored(ctx, sc, er, idle[eid])
             continue
-        note = _idle_note(ctx, eid)
-        if note is not None:
-            er.lines.append(note)
-            er.notes.append("no data this period")
+        if eid in idle:  # on_no_activity = "base"
+            er.lines.append(Line("note", f"no row in {idle[eid]} for {ctx.period}: no activity;"
+                                         f" every item is at its base (scorecards.{sc.id}."
+                                         f"on_no_activity = \"base\")"))
+            er.notes.append("no activity: scored at the bases")
         counted = [o for o in er.items if o.item.in_total]
         present = [o for o in counted if o.points is not None]
         if ctx.ledger:
@@ -330,11 +337,13 @@ def _item_lines(er):
 
 
 def _not_scored(ctx, sc, er, sources: str):
-    """An employee with no row in the scorecard's ``active_when`` sources: no score."""
+    """An employee with no row in the scorecard's activity sources (``on_no_activity =
+    "unscored"``): status no_activity, no score, no payout, for a person to decide."""
     _item_lines(er)
-    er.status = "inactive"
-    er.lines.append(Line("total", f"no rows in {sources} for {ctx.period}: not "
-                                  f"scored (scorecards.{sc.id}.active_when)"))
+    er.status = "no_activity"
+    er.lines.append(Line("total", f"no row in {sources} for {ctx.period}: no activity, not "
+                                  f"scored and not paid (scorecards.{sc.id}.on_no_activity = "
+                                  f"\"unscored\"); a person decides (scorecard adjust)"))
 
 
 def _add_up(ctx, sc, r, er, present):
@@ -480,28 +489,31 @@ def _empty_message(store, rs, period, active) -> str:
         spans.append(f"{src}: {'empty' if lo is None else f'{lo} .. {hi}'}")
     return (f"no row of {', '.join(active) or 'any source'} falls in {period.key}; the data "
             f"holds {'; '.join(spans) or 'nothing'}. Check the period and the exports, or pass "
-            f"--allow-empty to evaluate an empty period (every item then stays at its base).")
+            f"--allow-empty to evaluate an empty period (every employee then has no activity: "
+            f"see the scorecards' on_no_activity).")
 
 
-def _inactive(ctx, sc, eids) -> dict:
-    """Employees with no row in any of the scorecard's ``active_when`` sources this period."""
-    if not sc.active_when:
+def _no_activity(ctx, sc, eids) -> dict:
+    """``{employee id: "contacts or ..."}`` for the employees with no row this period in the
+    scorecard's activity sources: its ``active_when``, else every period-bound source."""
+    sources = list(sc.active_when) or list(ctx.active)
+    if not sources:
         return {}
     active = set()
-    for src in sc.active_when:
+    for src in sources:
         # the period-bound sources were read once for the whole evaluation (ctx.active)
         active |= ctx.active[src] if src in ctx.active else _with_rows(ctx, src)
-    return {e: " or ".join(sc.active_when) for e in eids if e not in active}
+    return {e: " or ".join(sources) for e in eids if e not in active}
 
 
-def _idle_note(ctx, eid):
-    """A ledger note for an employee with no row at all in the period's data."""
-    active = ctx.active
-    if active and not any(eid in ids for ids in active.values()):
-        return Line("note", f"no row in {', '.join(active)} for {ctx.period}: every item is at "
-                            f"its base (set scorecards.{ctx.scorecard.id}.active_when to leave "
-                            f"such employees unscored)")
-    return None
+def _refuse_no_activity(rs, sc, period, idle):
+    """``on_no_activity = "error"``: the evaluation stops, naming the employees."""
+    ids = sorted(idle)
+    shown = ", ".join(ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
+    raise ScorecardError(
+        f"{rs.path}: scorecards.{sc.id}.on_no_activity = \"error\": {len(ids)} employee(s) "
+        f"have no row in {idle[ids[0]]} for {period}: {shown}. Complete the exports, or set "
+        f"on_no_activity = \"unscored\" to leave them for a person to decide")
 
 
 def _signed_sum(terms) -> str:
@@ -629,19 +641,34 @@ def run_header(rs, ruleset_path=None) -> dict:
             "ruleset_text": rs.text, "ruleset_hash": rs.hash}
 
 
-def record(store: Store, ev: Evaluation, ledger=True, label=None) -> Evaluation:
-    """Store the evaluation as a new immutable run; notes an earlier identical run."""
+def record(store: Store, ev: Evaluation, ledger=True, label=None,
+           accept_incomplete=None) -> Evaluation:
+    """Store the evaluation as a new immutable run, with its completeness; notes an earlier
+    identical run. Refused (nothing stored) below ``[ruleset] require_coverage``;
+    ``accept_incomplete`` is the stated reason to publish a run with quarantined rows."""
+    from . import completeness
+
+    rs, comp = ev.ruleset, ev.completeness
+    extra = {}
+    if comp is not None:
+        completeness.gate(rs, comp)
+        if accept_incomplete and str(accept_incomplete).strip():
+            comp.accepted = str(accept_incomplete).strip()
+        completeness.ensure_schema(store)
+        extra[completeness.TABLE] = [completeness.row(None, comp)]
     rows = result_rows(None, ev, ledger)
     run_id, rh, same_as, differs_from = record_rows(
-        store, run_header(ev.ruleset), ev.period.key, ev.fingerprints, rows, ledger, label)
+        store, run_header(ev.ruleset), ev.period.key, ev.fingerprints, rows, ledger, label,
+        extra=extra)
     ev.run_id, ev.result_hash, ev.same_as, ev.differs_from = run_id, rh, same_as, differs_from
     return ev
 
 
 def record_rows(store: Store, header: dict, period_key: str, fingerprints: dict, rows,
-                ledger=True, label=None, created_at=None):
+                ledger=True, label=None, created_at=None, extra=None):
     """Store one run from its rows (:func:`result_rows`, made anywhere: in this process or on a
-    worker of a group run) and return ``(run_id, result_hash, same_as, differs_from)``.
+    worker of a group run) and return ``(run_id, result_hash, same_as, differs_from)``;
+    ``extra``: more ``{table: rows}`` of the run (e.g. its completeness), written with it.
 
     Inside an open ``store.transaction()`` the run joins it (a group stores all its sites' runs
     in one transaction)."""
@@ -669,5 +696,8 @@ def record_rows(store: Store, header: dict, period_key: str, fingerprints: dict,
         "ledger": int(ledger), "result_hash": rh, "same_as": same_as,
         "employees": len(results), "label": label,
     }
-    store.save_run(run, results, items, lines if ledger else [])
+    for table_rows in (extra or {}).values():
+        for r in table_rows:
+            r["run_id"] = run_id
+    store.save_run(run, results, items, lines if ledger else [], extra=extra)
     return run_id, rh, same_as, differs_from

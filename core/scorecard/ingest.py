@@ -358,14 +358,19 @@ def _check_employees(conn, rs, names, quarantine, problems, quarantined):
         if name == "employees" or "employee_id" not in rs.columns[name]:
             continue
         table = source_table(rs.dataset, name)
+        cols = list(rs.columns[name])
         rows = conn.execute(
-            f"SELECT _line, employee_id FROM [{table}] WHERE employee_id NOT IN "
-            f"(SELECT employee_id FROM [{emp}]) ORDER BY _line").fetchall()
+            f"SELECT _line, {', '.join(f'[{c}]' for c in cols)} FROM [{table}] WHERE "
+            f"employee_id NOT IN (SELECT employee_id FROM [{emp}]) ORDER BY _line").fetchall()
         file = rs.file_name(name)
-        for line, eid in rows:
+        for line, *values in rows:
+            rec = dict(zip(cols, values, strict=True))
+            eid = rec["employee_id"]
             reason = f"employee_id {eid!r} is not in {rs.file_name('employees')}"
             if quarantine:
-                quarantined.append((rs.dataset, name, file, line, reason, json.dumps([eid])))
+                # the whole stored row: its period column tells which period it would be in
+                quarantined.append((rs.dataset, name, file, line, reason,
+                                    json.dumps(rec, ensure_ascii=False, default=str)))
             else:
                 problems.append((f"{file}:{line}:employee_id", reason))
         if quarantine and rows:

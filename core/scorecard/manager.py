@@ -31,6 +31,7 @@ DEFAULT_PLUGINS = (
     "scorecard_plugins.commands.rollups",
     "scorecard_plugins.commands.calibration",
     "scorecard_plugins.commands.statement",
+    "scorecard_plugins.commands.cycle",
 )
 
 pm = pluggy.PluginManager("scorecard")

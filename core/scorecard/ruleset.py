@@ -159,6 +159,9 @@ class RuleSetMeta:
     title_zh: str = ""
     description: str = ""
     extends: str | None = None
+    #: the share (0..1) of the period's working days the activity data must cover; below it
+    #: evaluate stops (exit 2). None: a partial period is a warning only (docs/pay-cycle.md)
+    require_coverage: Fraction | None = None
 
 
 @attrs.frozen
@@ -181,6 +184,51 @@ class CalendarSpec:
     subdivision: str | None = None
     extra_holidays: tuple[date, ...] = ()
     extra_workdays: tuple[date, ...] = ()
+
+
+#: the [process] keys that open the appeal window after publication, one per organisation's
+#: wording (automotive 申诉, wholesale 复核申请, after-sales 公示期); a rule set sets at most one
+WINDOW_KEYS = ("appeal_days", "review_request_days", "publicity_days")
+
+
+@attrs.frozen
+class ProcessSpec:
+    """``[process]``: the cycle after evaluation (:mod:`scorecard.cycle`). The appeal window is
+    counted in working days on the site's calendar from the day a run is published; the answer
+    deadline in working days from the day an appeal is lodged (a later decision is marked late).
+    """
+
+    appeal_days: int | None = None  # automotive: appeal within N working days of feedback
+    appeal_answer_days: int | None = None  # automotive: answered within N working days
+    review_request_days: int | None = None  # wholesale: ask the centre to review within N days
+    publicity_days: int | None = None  # after-sales: results posted N working days
+    self_assessment_due_day: int | None = None  # wholesale: self-assessment by day N
+
+    @property
+    def window_key(self) -> str | None:
+        """The key that sets the appeal window, or None (appeals are then open until close)."""
+        return next((k for k in WINDOW_KEYS if getattr(self, k) is not None), None)
+
+    @property
+    def window_days(self) -> int | None:
+        key = self.window_key
+        return None if key is None else getattr(self, key)
+
+
+def _process(data) -> ProcessSpec:
+    spec = build(ProcessSpec, data, "process")
+    for key in (*WINDOW_KEYS, "appeal_answer_days"):
+        value = getattr(spec, key)
+        if value is not None and not 0 <= value <= 366:
+            raise SchemaError(f"process.{key}", f"{value} working days: expected 0 to 366")
+    keys = [k for k in WINDOW_KEYS if getattr(spec, k) is not None]
+    if len(keys) > 1:
+        raise SchemaError(f"process.{keys[1]}", f"the appeal window is already set by "
+                          f"process.{keys[0]}: set one of {', '.join(WINDOW_KEYS)}")
+    day = spec.self_assessment_due_day
+    if day is not None and not 1 <= day <= 31:
+        raise SchemaError("process.self_assessment_due_day", f"{day}: a day of the month, 1 to 31")
+    return spec
 
 
 @attrs.frozen
@@ -313,6 +361,10 @@ class Scorecard:
     # (an agent with no contact in a month would otherwise read as perfect)
     active_when: tuple[str, ...] = ()
     flags: tuple[FlagSpec, ...] = ()  # named consequences of a condition (no number changes)
+    #: an employee with no row in the activity sources (active_when, else every period-bound
+    #: source): "unscored" = status no_activity, no score, no payout, for a person to decide;
+    #: "base" = scored at the items' bases; "error" = the evaluation stops
+    on_no_activity: Literal["unscored", "base", "error"] = "unscored"
 
     def item(self, item_id):
         return next((i for i in self.items if i.id == item_id), None)
@@ -345,7 +397,7 @@ class RuleSet:
     sources: dict[str, SourceSpec]
     columns: dict[str, dict[str, ColumnSpec]]
     scorecards: dict[str, Scorecard]
-    process: dict
+    process: ProcessSpec
     #: the chain of files and which one set each key (:mod:`scorecard.inherit`)
     merged: Any = None
 
@@ -466,7 +518,8 @@ def _typed(registry, kind, data, path) -> TypedSpec:
 
 
 SCORECARD_KEYS = ("label", "label_zh", "roles", "sections", "items", "penalties", "total",
-                  "grading", "payout", "focus_sections", "annual", "active_when", "flags")
+                  "grading", "payout", "focus_sections", "annual", "active_when", "flags",
+                  "on_no_activity")
 
 
 def _flags(data, path, items) -> tuple:
@@ -537,6 +590,8 @@ def _scorecard(registry, sc_id, data, path) -> Scorecard:
         annual=_annual(data["annual"], f"{path}.annual", items) if "annual" in data else None,
         active_when=convert(tuple[str, ...], data.get("active_when", []), f"{path}.active_when"),
         flags=_flags(data.get("flags", []), f"{path}.flags", items),
+        on_no_activity=convert(Literal["unscored", "base", "error"],
+                               data.get("on_no_activity", "unscored"), f"{path}.on_no_activity"),
     )
 
 
@@ -665,6 +720,9 @@ def _load(path, text, data, registry) -> RuleSet:
     if "ruleset" not in data:
         raise SchemaError("ruleset", "missing: add a [ruleset] table with org = \"...\"")
     meta = build(RuleSetMeta, data["ruleset"], "ruleset")
+    if meta.require_coverage is not None and not 0 <= meta.require_coverage <= 1:
+        raise SchemaError("ruleset.require_coverage", f"{meta.require_coverage}: a share of the "
+                          f"period's working days from 0 to 1 (e.g. 0.9)")
     if meta.period not in PERIOD_KINDS:  # pragma: no cover - Literal guards it
         raise SchemaError("ruleset.period", "unknown period kind")
     rounding = build(Rounding, data.get("rounding", {}), "rounding")
@@ -708,7 +766,7 @@ def _load(path, text, data, registry) -> RuleSet:
     if not isinstance(raw_cards, dict) or not raw_cards:
         raise SchemaError("scorecards", "missing: declare at least one [scorecards.NAME]")
     scorecards = {k: _scorecard(registry, k, v, f"scorecards.{k}") for k, v in raw_cards.items()}
-    process = convert(dict[str, Any], data.get("process", {}), "process")
+    process = _process(data.get("process", {}))
     rs = RuleSet(path=path, text=text or "", data=data, meta=meta, rounding=rounding,
                  calendar=calendar, sources=sources, columns=columns, scorecards=scorecards,
                  process=process)

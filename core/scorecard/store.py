@@ -210,8 +210,9 @@ class Store:
             "SELECT seq, rule, text, points, ref FROM explanations WHERE run_id = ? AND "
             "employee_id = ? ORDER BY seq", [run_id, employee_id]))
 
-    def save_run(self, run: dict, results, items, explanations) -> int:
-        """Write a run and everything it produced in one transaction."""
+    def save_run(self, run: dict, results, items, explanations, extra=None) -> int:
+        """Write a run and everything it produced in one transaction (``extra``: more
+        ``{table: rows}`` of the run, e.g. its completeness, written in the same one)."""
         with self.transaction():
             self.conn.execute(
                 "INSERT INTO runs (" + ", ".join(run) + ") VALUES ("
@@ -219,6 +220,8 @@ class Store:
             self._insert_many("results", results)
             self._insert_many("items", items)
             self._insert_many("explanations", explanations)
+            for table, rows in (extra or {}).items():
+                self._insert_many(table, rows)
         return run["id"]
 
     def _insert_many(self, table, rows):

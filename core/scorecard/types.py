@@ -107,6 +107,11 @@ class SourceType(_Typed):
 class MetricType(_Typed):
     """Measures one item for every employee in scope, over the whole period at once."""
 
+    #: True when the value comes only from earlier items' outcomes (``ctx.outcomes``), never
+    #: from the sources: a decision changing an earlier item then recomputes this item
+    #: (:mod:`scorecard.cycle`)
+    derived: bool = False
+
     def compute(self, ctx, item) -> dict:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -117,6 +122,10 @@ class MetricType(_Typed):
 
 class Scorer(_Typed):
     """Turns measures into points for one item, for every employee at once."""
+
+    #: True when the points are the measured value itself (e.g. a band named beside it): a
+    #: decision changing the points then changes the value too (:mod:`scorecard.cycle`)
+    keeps_value: bool = False
 
     def score(self, ctx, item, measures: dict) -> dict:  # pragma: no cover - interface
         raise NotImplementedError

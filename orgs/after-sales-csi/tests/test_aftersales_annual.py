@@ -147,7 +147,7 @@ def test_annual_grades(tmp_path):
         rep.row("E10").reasons[-1]
     e11 = rep.row("E11")
     assert e11.total is None and e11.rank_top is None
-    assert "2026-03 (no score in run 3 (no_score))" in e11.reasons[0]
+    assert "2026-03 (no score in run 3 (no_activity))" in e11.reasons[0]
     assert rep.missing_periods == []
 
 
@@ -272,7 +272,7 @@ def test_history_lists_each_period_latest_run_and_change(tmp_path):
     lines = r.stdout.splitlines()
     assert lines[0].startswith("period,run,earlier_runs,score,grade,change,status")
     assert lines[2].startswith("2026-02,4,2,99.00,")
-    assert lines[3].startswith("2026-03,3,,,,,no_score")
+    assert lines[3].startswith("2026-03,3,,,,,no_activity")
     r = CliRunner().invoke(cli, ["history", "E01", "-c", str(tmp_path / "scorecard.toml")])
     assert "2026-02  4 (earlier: 2)  96.00" in r.stdout
     r = CliRunner().invoke(cli, ["history", "NOBODY", "-c", str(tmp_path / "scorecard.toml")])

@@ -1,7 +1,7 @@
 """After-sales CSI bundle, one month (and one quarter) computed by hand from RULES.md §3.
 
 The data: advisor A1 has every component; technician T1 has no survey (CSI left out, weights
-rescaled); parts P1 has nothing (no score); parts P2 has only an invalid complaint (no score).
+rescaled); parts P1 has nothing (no activity); parts P2 has only an invalid complaint (no activity).
 """
 
 from fractions import Fraction
@@ -144,12 +144,13 @@ def test_no_surveys_rescales_the_other_weights(june):
 
 
 def test_no_component_at_all_no_score_said_so(june):
+    # no survey answer and no work order: no activity (active_when = surveys, work_orders), no
+    # score and no bonus; P2's invalid complaint alone gives only timeliness 100 by rule
     for eid in ("P1", "P2"):
         er = june.result(eid)
-        assert er.status == "no_score" and er.score is None and er.grade.grade is None
-        # timeliness is 100 by rule (no valid complaint) but is not data on its own
-        assert "only values given by rule for lack of data): no score" in er.text()
-        assert "no item has data for this period: no score" in er.text()
+        assert er.status == "no_activity" and er.score is None and er.grade.grade is None
+        assert "no row in surveys or work_orders for 2026-06: no activity, not scored" in \
+            er.text()
     assert "C5 marked invalid: ignored" in june.result("P2").text()
 
 

@@ -144,9 +144,9 @@ def test_totals_and_bonus_per_level(ev):
     # A1: 10+10+10+15+10+10 + 12 + 6 + 8 = 91 → junior 1000 × 91 / 100 = 910.00
     # A2: 3+10+10+15+10+10 + 12 + 10 + 10 = 90 → intermediate 1500 × 90 / 100 = 1350.00
     # A3: 10+9.5+10+0+9+10 + 15 + 10 + 10 = 83.5 → senior 2000 × 83.5 / 100 = 1670.00
-    # A4: no contact, no finding: every item keeps its max: 100 → 1000 × 100 / 100 = 1000.00
+    # A4: no contact in October: no activity, no score, no bonus (on_no_activity = "unscored")
     expect = {"A1": ("91.00", "910.00"), "A2": ("90.00", "1350.00"),
-              "A3": ("83.50", "1670.00"), "A4": ("100.00", "1000.00")}
+              "A3": ("83.50", "1670.00"), "A4": ("None", "None")}
     got = {e: (str(ev.result(e).score), str(ev.result(e).payout)) for e in expect}
     assert got == expect
     assert "base 2000 (level senior) × 83.50 / 100 = 1670" in ev.result("A3").text()
@@ -158,20 +158,45 @@ def test_training_focus_names_the_sections_that_lost_most(ev):
     assert ev.result("A3").focus == ["knowledge", "attitude"]
 
 
-def test_an_agent_without_data_keeps_every_base_and_is_told_so(ev):
+def test_an_agent_without_contacts_is_not_scored_nor_paid(ev):
+    # RULES.md "Additions and corrections": no activity → status no_activity, no score, no pay
     a4 = ev.result("A4")
-    assert a4.status == "ok" and a4.notes == ["no data this period"]
-    assert "no row in contacts, qa_findings, supervisor_marks for 2026-10: every item is at " \
-           "its base" in a4.text()
+    assert (a4.status, a4.score, a4.payout, a4.grade and a4.grade.rank) == \
+        ("no_activity", None, None, None)
+    assert "no row in contacts for 2026-10: no activity, not scored and not paid " \
+           "(scorecards.agent.on_no_activity = \"unscored\")" in a4.text()
+    assert ev.completeness.no_activity == {"agent": ["A4"]}
 
 
-def test_active_when_leaves_an_agent_without_contacts_unscored(tmp_path):
-    text = bundle_ruleset_text(BUNDLE, **{"active_when = []": 'active_when = ["contacts"]'})
+def test_no_activity_scored_at_the_bases(tmp_path):
+    text = bundle_ruleset_text(BUNDLE, **{'on_no_activity = "unscored"':
+                                          'on_no_activity = "base"'})
     ev = evaluate_files(tmp_path, text, files(), "2026-10")
     a4 = ev.result("A4")
-    assert a4.status == "inactive" and a4.score is None and a4.payout is None
-    assert "no rows in contacts for 2026-10: not scored" in a4.text()
+    # no deduction and no supervisor mark: every item at its max, 10+10+10+15+10+10+15+10+10 =
+    # 100 → junior 1000 × 100 / 100 = 1000.00
+    assert (a4.status, str(a4.score), str(a4.payout)) == ("ok", "100.00", "1000.00")
+    assert a4.notes == ["no activity: scored at the bases"]
+    assert "no row in contacts for 2026-10: no activity; every item is at its base" in a4.text()
     assert str(ev.result("A1").score) == "91.00"
+
+
+def test_no_activity_as_an_error(tmp_path):
+    text = bundle_ruleset_text(BUNDLE, **{'on_no_activity = "unscored"':
+                                          'on_no_activity = "error"'})
+    with pytest.raises(ScorecardError) as e:
+        evaluate_files(tmp_path, text, files(), "2026-10")
+    assert e.value.exit_code == 2
+    assert 'scorecards.agent.on_no_activity = "error": 1 employee(s) have no row in contacts ' \
+           'for 2026-10: A4' in e.value.message
+
+
+def test_on_no_activity_typo_is_a_rule_set_error(tmp_path):
+    text = bundle_ruleset_text(BUNDLE, **{'on_no_activity = "unscored"':
+                                          'on_no_activity = "unscore"'})
+    with pytest.raises(ScorecardError) as e:
+        evaluate_files(tmp_path, text, files(), "2026-10")
+    assert "scorecards.agent.on_no_activity" in e.value.message
 
 
 def test_empty_month_is_an_error_unless_allowed(tmp_path):
@@ -183,8 +208,8 @@ def test_empty_month_is_an_error_unless_allowed(tmp_path):
     r = CliRunner().invoke(cli, ["evaluate", "-c", str(tmp_path / "scorecard.toml"), "-p",
                                  "2026-12", "--allow-empty", "--format", "csv"])
     assert r.exit_code == 0, r.output
-    # allowed: every item at its base, 100 for everyone, and the note says why
-    assert r.stdout.count(",100.00,") == 4
+    # allowed: nobody has a contact, so all four have no activity: no score, no bonus
+    assert r.stdout.count(",no_activity") == 4 and ",100.00," not in r.stdout
 
 
 def test_changed_thresholds_are_parameters(tmp_path):
@@ -264,7 +289,7 @@ def test_exports_in_the_data_contract_shape_evaluate_unchanged(tmp_path):
                         {**files(), "data/contacts.csv": gb, "data/employees.csv": emp},
                         "2026-10")
     assert [str(ev.result(e).score) for e in ("A1", "A2", "A3", "A4")] == \
-        ["91.00", "90.00", "83.50", "100.00"]
+        ["91.00", "90.00", "83.50", "None"]  # A4: no contact, no activity
     assert ev.result("A1").employee["name"] == "王芳"
 
 

@@ -72,7 +72,7 @@ def test_only_the_data_md_files_evaluate(tmp_path):
                          "--format", "json"])
     assert r.exit_code == 0, r.output
     got = {x["employee_id"]: x for x in json.loads(r.stdout)["results"]}
-    assert got["K01"]["status"] == "inactive"  # the call-centre manager has no figures
+    assert got["K01"]["status"] == "no_activity"  # the call-centre manager has no figures
     assert got["F03"]["score"] is not None
 
 

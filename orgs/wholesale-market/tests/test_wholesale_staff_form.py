@@ -211,7 +211,7 @@ def test_no_marks_in_the_month_is_not_a_score_of_zero(tmp_path):
                   assessments=marks("F1", "2026-10") + marks("F9", "2026-09"),
                   complaints="W1,F9,2026-10-06 15:00,simple,in_person,2026-10-07 10:00,0\n")
     er = ev.result("F9")
-    assert er.status == "inactive" and er.score is None and er.payout is None
+    assert er.status == "no_activity" and er.score is None and er.payout is None
     assert "not scored" in er.text()
     assert ev.result("F1").score == Decimal("80.00")
 

@@ -29,6 +29,7 @@ class CompositeParams:
 class Composite(MetricType):
     name = "composite"
     Params = CompositeParams
+    derived = True  # reads only ctx.outcomes
     description = "Σ weight × component over earlier items; components without data are left "\
                   "out and the other weights rescaled to their sum."
 

@@ -43,6 +43,7 @@ class ItemBand(Scorer):
     names the band. No value: the item is left out, and no band is given."""
 
     name = "item_band"
+    keeps_value = True  # the points are the value; the band is named beside it
     # called "band" until 0.1, too close to the grading type "bands"
     old_names = ("band",)
     Params = ItemBandParams
