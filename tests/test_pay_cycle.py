@@ -352,3 +352,19 @@ def test_process_schema(tmp_path):
     (tmp_path / "r.toml").write_text(RULESET.replace("appeal_days = 3\n", ""), encoding="utf-8")
     rs = load_ruleset(tmp_path / "r.toml")
     assert (rs.process.window_key, cycle.appeal_deadline(rs, date(2026, 9, 24))) == (None, None)
+
+
+def test_annual_roll_up_reads_the_final_result_of_a_published_month(month, tmp_path):
+    from scorecard.annual import annual
+
+    text = RULESET + "\n[scorecards.s.annual]\nmissing = \"evaluated_only\"\n"
+    (tmp_path / "scorecard.toml").write_text(text, encoding="utf-8")
+    store, _, run_id = month
+    rs = load_ruleset(tmp_path / "scorecard.toml")
+    assert annual(store, rs, 2026).row("E1").scores == {"2026-08": 89}  # the run, not published
+    cycle.publish(store, rs, "2026-08", by="Li")
+    cycle.adjust(store, rs, "2026-08", "E1", "polite", points=2, reason="QA error", by="Wang")
+    # published + the adjustment: 39 + 2 = 41, total 91
+    report = annual(store, rs, 2026)
+    assert report.row("E1").scores == {"2026-08": 91}
+    assert report.runs["2026-08"] == run_id

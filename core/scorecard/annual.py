@@ -2,7 +2,9 @@
 period, and an employee's history (growth record).
 
 Nothing here evaluates anything: it reads the latest stored run of each period for the rule set's
-organisation and site, so a roll-up is exactly as reproducible as the runs it names. A period
+organisation and site — for the year-end grade, the final result (published run + decisions,
+:mod:`scorecard.cycle`) of a published or closed period — so a roll-up is exactly as
+reproducible as the runs it names. A period
 without a run, or an employee without a score in it, is reported, never filled in.
 
 Year-end grade (``[scorecards.X.annual]``, defaults from the after-sales rules):
@@ -98,8 +100,12 @@ class AnnualReport:
 
 def annual(store, rs, year: int) -> AnnualReport:
     """Grade every employee found in the year's runs (see the module docstring)."""
+    from .cycle import period_results
+
     periods = year_periods(rs.meta.period, year)
-    runs = latest_runs(store, rs, periods)
+    # a published or closed period counts with its final result (published run + decisions)
+    got = {p: period_results(store, rs, p) for p in periods}
+    runs = {p: g[0] for p, g in got.items()}
     if all(r is None for r in runs.values()):
         raise ScorecardError(f"no stored run of {rs.meta.org}/{rs.meta.site} for any period of "
                              f"{year}: run `scorecard evaluate --period {periods[0]}` (and the "
@@ -108,7 +114,7 @@ def annual(store, rs, year: int) -> AnnualReport:
     for p, run in runs.items():
         if run is None:
             continue
-        for res in store.results(run["id"]):
+        for res in got[p][1]:
             e = people.setdefault(res["employee_id"], {"scores": {}, "info": res})
             e["info"] = res  # the latest period's name, role and scorecard
             e["scores"][p] = (res["score"], res["status"], run["id"])

@@ -9,7 +9,8 @@ period is the published run with the decisions (upheld appeals, adjustments) app
 rules, recomputed from the store alone (:func:`final_results`).
 
 Library API for other commands and reports: :func:`period_status`, :func:`final_results`,
-:func:`appeal_deadline`, :func:`answer_deadline`, :func:`ensure_open`.
+:func:`period_results` (what a roll-up reads), :func:`appeal_deadline`,
+:func:`answer_deadline`, :func:`ensure_open`.
 """
 
 import contextlib
@@ -584,6 +585,18 @@ def final_of_run(store, run) -> FinalResults | None:
         return None
     rs = _run_ruleset(store, None, run)
     return final_results(store, rs, run["period"])
+
+
+def period_results(store, rs, period) -> tuple:
+    """``(run row, result rows, final)`` of a period for the roll-ups: the final result
+    (published run + decisions) when the period is published or closed, else the latest run
+    with its stored rows and ``final`` None; ``(None, [], None)`` when it was not evaluated."""
+    key = _key(period)
+    final = final_results(store, rs, key) if store.has_table("cycle_events") else None
+    if final is not None:
+        return store.run(final.run_id), final.results, final
+    run = store.latest_run(org=rs.meta.org, site=rs.meta.site, period=key)
+    return (None, [], None) if run is None else (run, store.results(run["id"]), None)
 
 
 def _run_ruleset(store, rs, run):

@@ -225,6 +225,10 @@ def register_commands(cli):
         final = cycle.final_results(store, rs, p)
         click.echo(f"closed {rs.meta.org} / {rs.meta.site} {p.key} by {ev['actor']} at "
                    f"{ev['at']}: {final.label}")
+        deadline = final.status.deadline
+        if deadline is not None and cycle.today() <= deadline:
+            click.echo(f"note: closed before the appeal window ended ({deadline}); appeals "
+                       f"are refused from now on unless the period is reopened", err=True)
 
     @cli.command()
     @config_option
