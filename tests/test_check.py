@@ -83,7 +83,7 @@ def test_revisit_points_against_weight(tmp_path):
 def test_check_command_and_evaluate_refuse_the_mismatch(tmp_path):
     write_files(tmp_path, {"scorecard.toml": HEAD + REVISITS + OTHER, **FILES})
     config = str(tmp_path / "scorecard.toml")
-    r = CliRunner().invoke(cli, ["check", config])
+    r = CliRunner().invoke(cli, ["check", "-c", config])
     assert r.exit_code == 1
     assert ("error: scorecards.m.items[0].score.tiers[0].points: revisits: the tier ≥ 100 gives "
             "10 points") in r.output
@@ -253,7 +253,8 @@ def test_check_json_and_site_file(tmp_path):
                            "site/scorecard.toml": '[ruleset]\nextends = "../base.toml"\n'
                            '[[scorecards.m.items]]\nid = "revisits"\nmax = 4\n'
                            '[[scorecards.m.items]]\nid = "rest"\nmax = 96\n'})
-    r = CliRunner().invoke(cli, ["check", str(tmp_path / "site/scorecard.toml"), "--json"])
+    r = CliRunner().invoke(cli, ["check", "-c", str(tmp_path / "site/scorecard.toml"),
+                                 "--format", "json"])
     assert r.exit_code == 1
     errors = [f for f in json.loads(r.output) if f["severity"] == "error"]
     # the tiers' points (5 and 5) come from the base, the max that makes them wrong (4) from

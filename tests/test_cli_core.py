@@ -17,7 +17,7 @@ def run(*args):
 
 
 def test_plugins_json_lists_every_hook_with_its_plugin(contact_bundle):
-    result = run("plugins", "--json")
+    result = run("plugins", "--format", "json")
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
     by_name = {r["name"]: r for r in rows}

@@ -21,7 +21,7 @@ def _with_cases():
 @pytest.mark.parametrize("name", _with_cases())
 def test_bundle_golden_cases_pass(name):
     b = get_bundle(name)
-    r = CliRunner().invoke(cli, ["test", str(b.ruleset_path)])
+    r = CliRunner().invoke(cli, ["test", "-c", str(b.ruleset_path)])
     assert r.exit_code == 0, r.output
     assert " 0 failed" in r.output
 
@@ -56,7 +56,7 @@ def test_site_threshold_change_shows_which_outcomes_changed(site):
     # the site inherits the group's cases (golden/ beside the file it extends)
     assert [f.name for f in case_files(load_ruleset(site))][:2] == ["01_clean_month.toml",
                                                                    "02_lapses_and_breaches.toml"]
-    r = CliRunner().invoke(cli, ["test", str(site)])
+    r = CliRunner().invoke(cli, ["test", "-c", str(site)])
     assert r.exit_code == 1
     # case 03, E2: 8/9 = 88.89 % was ⌈(90 − 88.89) / 1⌉ = 2 steps → 13; now ≥ 85 → 15, so the
     # score is 100 and the bonus 1000 × 100 / 100 = 1000. E1 (90 %) and case 02 (66.67 %,
@@ -123,7 +123,7 @@ def test_missing_employee_and_no_cases(site, tmp_path):
     rep = run_golden(site, cases)
     assert not rep.ok
     assert rep.cases[0].failures == ["E9: not in the results (employees: E1)"]
-    r = CliRunner().invoke(cli, ["test", str(site), "--golden", str(tmp_path / "none")])
+    r = CliRunner().invoke(cli, ["test", "-c", str(site), "--golden", str(tmp_path / "none")])
     assert r.exit_code == 2 and "no golden cases in" in r.output
 
 
@@ -133,5 +133,5 @@ def test_init_copies_the_cases(tmp_path, contact_bundle):
     assert sorted(p.name for p in (tmp_path / "x/golden").glob("*.toml"))[:4] == [
         "01_clean_month.toml", "02_lapses_and_breaches.toml",
         "03_supervisor_base_and_target.toml", "04_knowledge_clamped.toml"]
-    r = CliRunner().invoke(cli, ["test", str(tmp_path / "x/scorecard.toml")])
+    r = CliRunner().invoke(cli, ["test", "-c", str(tmp_path / "x/scorecard.toml")])
     assert r.exit_code == 0 and "0 failed" in r.output

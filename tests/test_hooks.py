@@ -249,4 +249,4 @@ def test_hook_register_commands():
         pm.hook.register_commands(cli=group)
     assert CliRunner().invoke(group, ["hello"]).output == "hello from a plugin\n"
     # the built-in commands plugin is registered the same way on the real CLI
-    assert {"new-plugin", "new-bundle", "install", "uninstall"} <= set(cli.commands)
+    assert {"new-plugin", "new-bundle", "install", "uninstall"} <= set(cli.load_plugin_commands())

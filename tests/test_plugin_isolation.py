@@ -191,7 +191,7 @@ def test_registration_hook_that_raises():
 
 def test_registration_failure_does_not_hide_the_other_plugins():
     with registered(RaisesAtRegistration(), name="fragile"):
-        result = CliRunner().invoke(cli, ["plugins", "--json"])
+        result = CliRunner().invoke(cli, ["plugins", "--format", "json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     names = [r["name"] for r in rows]
@@ -353,7 +353,7 @@ def test_installed_plugin_missing_a_dependency(entry_points):
         "'scorecard_not_installed_dep'. Install the missing dependency, or reinstall the "
         "plugin: scorecard install --force-reinstall needs-dep")}
     # the broken one is listed with its error, the good one still loaded
-    result = CliRunner().invoke(cli, ["plugins", "--json"])
+    result = CliRunner().invoke(cli, ["plugins", "--format", "json"])
     rows = {r["name"]: r for r in json.loads(result.output)}
     assert rows["fine"]["hooks"] == ["register_commands"]
     assert rows["needs-dep"]["error"].startswith("cannot import 'needs_dep'")

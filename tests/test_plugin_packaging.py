@@ -45,7 +45,8 @@ def venv(tmp_path_factory):
 
 
 def installed_plugins(env, cwd):
-    return {row["name"]: row for row in json.loads(run("scorecard plugins --json", cwd, env))}
+    rows = json.loads(run("scorecard plugins --format json", cwd, env))
+    return {row["name"]: row for row in rows}
 
 
 # -- the tutorial ------------------------------------------------------------------------------

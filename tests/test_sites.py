@@ -160,7 +160,7 @@ def test_diff_two_sites(sites):
         '~ ruleset.site: "north" → "south"',
         "~ scorecards.agent.items[sat].score.target: 90 → 80",
     ]
-    r = CliRunner().invoke(cli, ["diff", str(north), str(south), "--json"])
+    r = CliRunner().invoke(cli, ["diff", str(north), str(south), "--format", "json"])
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)["changes"]
     assert data[1] == {"op": "changed", "path": "scorecards.agent.items[sat].score.target",
@@ -249,7 +249,7 @@ def test_compare_on_the_other_sites_data(sites, tmp_path):
 
 def test_show_names_where_each_value_came_from(sites):
     _, south = sites
-    r = CliRunner().invoke(cli, ["show", str(south)])
+    r = CliRunner().invoke(cli, ["show", "-c", str(south)])
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
     target = next(ln for ln in lines if ln.startswith("scorecards.agent.items[sat].score.target"))
@@ -257,7 +257,7 @@ def test_show_names_where_each_value_came_from(sites):
     assert "south/scorecard.toml (was 90 in " in target and target.endswith("base.toml)")
     step = next(ln for ln in lines if ln.startswith("scorecards.agent.items[sat].score.step "))
     assert step.rstrip().endswith("base.toml")
-    r = CliRunner().invoke(cli, ["show", str(south), "--toml"])
+    r = CliRunner().invoke(cli, ["show", "-c", str(south), "--toml"])
     assert "target = 80" in r.output and r.output.startswith("# merged rule set:")
 
 

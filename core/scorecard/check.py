@@ -254,7 +254,7 @@ def refuse_errors(rs, findings=None):
         text = merged.texts.get(file, "") if merged is not None else rs.text
         more = "".join(f"\n{f.text()}" for f in errors[1:])
         raise RuleSetError(file, first.path, f"{first.message} (the rule set has {len(errors)} "
-                           f"error(s); `scorecard check {rs.path}` lists them){more}",
+                           f"error(s); `scorecard check -c {rs.path}` lists them){more}",
                            locate(text or "", first.path))
 
 

@@ -1,35 +1,200 @@
-"""The ``scorecard`` command line."""
+"""The ``scorecard`` command line.
 
+The convention every command follows (docs/cli.md): a command on one rule set takes
+``-c/--config`` (default ``./scorecard.toml``), commands on several take them as arguments;
+``--db``, ``-p/--period``, ``--format`` and ``-o/--output`` come from :mod:`scorecard.options`
+and output goes through :mod:`scorecard.render`, for built-in and plugin commands alike.
+
+This module is the only place where the library's errors (:mod:`scorecard.errors`) become
+messages and exit codes (:class:`ExitCode`), and it loads plugins only when a command needs
+them: ``scorecard --version`` and a built-in command's ``--help`` import no plugin.
+"""
+
+import enum
 import json
 import sys
 import tempfile
+import tomllib
 from fractions import Fraction
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import ScorecardError
+from .errors import Error, EvaluationError, ScorecardError
 from .flags import count_flags, flag_dict, stored_flags
-from .manager import load_plugins, plugin_rows, pm
-from .numbers import fmt, quantize
-from .output import progress, table, to_csv, to_json
+from .options import (
+    config_option,
+    db_option,
+    format_option,
+    open_ruleset,
+    open_store,
+    output_option,
+    period_option,
+)
+from .output import progress
 from .periods import Period
+from .render import Document, dec_text, render, style_of, table_text, write
+
+__all__ = ["ExitCode", "cli", "dec_text", "main"]
 
 
-def dec_text(value) -> str | None:
-    """Decimal text for output: exact when it terminates, else 4 places."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if "/" not in value:
-            return value
-        value = Fraction(value)
-    text = fmt(value)
-    return str(quantize(value, "0.0001", "half_even")) if text.startswith("≈") else text
+class ExitCode(enum.IntEnum):
+    """What ``scorecard`` exits with."""
+
+    #: the command did what was asked
+    OK = 0
+    #: the evaluation failed (a plugin broke), or a check/test/diff found what it looks for
+    FAILED = 1
+    #: bad usage, rule set or input data: the message names the file, the place and the fix
+    USAGE_ERROR = 2
 
 
-@click.group()
+#: the library's error classes and their exit codes, most specific first
+EXIT_CODES = ((ScorecardError, ExitCode.USAGE_ERROR), (EvaluationError, ExitCode.FAILED),
+              (Error, ExitCode.FAILED))
+
+
+def exit_code_for(error: Error) -> int:
+    """The exit code of a library error (the one mapping from errors to exit codes)."""
+    for cls, code in EXIT_CODES:
+        if isinstance(error, cls):
+            return int(code)
+    return int(ExitCode.FAILED)  # pragma: no cover - every Error is in EXIT_CODES
+
+
+class _Reported(click.ClickException):
+    """A library error on its way out through click (prints ``Error: message``)."""
+
+    def __init__(self, error: Error):
+        super().__init__(error.message)
+        self.exit_code = exit_code_for(error)
+
+
+def _plugin_entry_points():
+    from importlib.metadata import entry_points
+
+    return entry_points(group="scorecard")
+
+
+def _may_register_commands(ep) -> bool:
+    """Whether an installed plugin may add commands, judged from its source text without
+    importing it: only a module (or package) that mentions ``register_commands`` can. When the
+    source cannot be found, assume it may."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(ep.module.split(".")[0])
+    except (ImportError, ValueError):
+        return True
+    if spec is None:
+        return True
+    roots = list(spec.submodule_search_locations or [])
+    files = [p for r in roots for p in Path(r).rglob("*.py")] if roots else (
+        [Path(spec.origin)] if spec.origin and spec.origin.endswith(".py") else [])
+    if not files:
+        return True
+    for f in files:
+        try:
+            if "register_commands" in f.read_text(encoding="utf-8", errors="replace"):
+                return True
+        except OSError:
+            return True
+    return False
+
+
+class ScorecardGroup(click.Group):
+    """The ``scorecard`` group: built-in commands are defined below; plugin commands (built-in
+    plugins' and installed ones') are added the first time they are needed:
+
+    - resolving a built-in command (``scorecard evaluate ...``, ``scorecard runs --help``) and
+      ``--version`` load no plugin;
+    - listing the commands (``scorecard --help``) adds the built-in plugins' commands and those
+      of the installed plugins that can add commands (their source mentions
+      ``register_commands``): a bundle that only registers types is not imported;
+    - resolving any other name loads every plugin first.
+
+    Library errors raised by a command become their exit code here (:func:`exit_code_for`).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._builtin: set[str] | None = None
+        self._listed = False
+        self._resolved = False
+
+    def _freeze_builtins(self):
+        if self._builtin is None:
+            self._builtin = set(self.commands)
+
+    def get_command(self, ctx, cmd_name):
+        self._freeze_builtins()
+        if cmd_name in self._builtin:
+            return self.commands[cmd_name]
+        if cmd_name not in self.commands:  # the built-in plugins' commands first, ...
+            _add_plugin_commands(self, installed=lambda ep: False)
+        if cmd_name not in self.commands:  # ... then every installed plugin's
+            self.load_plugin_commands()
+        return self.commands.get(cmd_name)
+
+    def list_commands(self, ctx):
+        self._freeze_builtins()
+        if not self._listed and not self._resolved:
+            self._listed = True
+            _add_plugin_commands(self, installed=_may_register_commands)
+        return sorted(self.commands)
+
+    def load_plugin_commands(self):
+        """Load every plugin and add every plugin command (idempotent)."""
+        self._freeze_builtins()
+        if not self._resolved:
+            self._resolved = True
+            _add_plugin_commands(self)
+        return self.commands
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Error as e:
+            raise _Reported(e) from e
+
+
+#: plugins whose register_commands already ran on the CLI (a command is added once)
+_commands_added: set[str] = set()
+
+
+def _add_plugin_commands(group=None, installed=None):
+    """Call ``register_commands`` of the plugins not yet asked: every plugin, or (``installed``
+    a predicate on entry points) the built-ins plus the installed plugins it accepts. A plugin
+    that fails is reported and the others still add theirs."""
+    from . import manager
+
+    group = cli if group is None else group
+    try:
+        if installed is None:
+            manager.load_plugins()
+        else:
+            manager.load_builtin_plugins()
+            manager.load_entrypoints(wanted=installed)
+    except Error as e:  # a plugin refused: the built-in commands still work
+        click.echo(f"warning: {e.message}", err=True)
+        return
+    # one implementation at a time (not pm.hook.register_commands) so a failure names its
+    # plugin; reversed: pluggy's own call order, newest registered first
+    for impl in reversed(manager.pm.hook.register_commands.get_hookimpls()):
+        if impl.plugin_name in _commands_added:
+            continue
+        _commands_added.add(impl.plugin_name)
+        try:
+            impl.function(cli=group)
+        except Exception as e:  # one plugin's broken command must not take the CLI down
+            message = f"plugin {impl.plugin_name!r} failed in hook register_commands: " \
+                      f"{type(e).__name__}: {e}"
+            manager.load_errors[impl.plugin_name] = message
+            click.echo(f"warning: {message}", err=True)
+
+
+@click.group(cls=ScorecardGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scorecard")
 def cli():
     """Evaluate staff performance from an organisation's rule set and data exports.
@@ -37,47 +202,31 @@ def cli():
     \b
     Start with a bundle's sample:
         scorecard init --org automotive-contact-centre ./acc
-        scorecard evaluate --config ./acc/scorecard.toml --period 2026-10
-        scorecard explain A001 --config ./acc/scorecard.toml --period 2026-10
+        scorecard evaluate -c ./acc/scorecard.toml -p 2026-10
+        scorecard explain A001 -c ./acc/scorecard.toml -p 2026-10
+
+    \b
+    Every command on one rule set takes -c/--config FILE (default: ./scorecard.toml);
+    output is chosen with --format and written to -o FILE or stdout.
+    Shell completion (bash): eval "$(_SCORECARD_COMPLETE=bash_source scorecard)"
     """
 
 
-def _store(config: Path | None, db: str | None):
-    from .store import Store
-
-    if db:
-        return Store(db)
-    if config is None:
-        raise ScorecardError("give --config RULESET (its scorecard.db is used) or --db FILE")
-    return Store(Path(config).parent / "scorecard.db")
-
-
-def _ruleset(config):
-    from .ruleset import load_ruleset
-
-    return load_ruleset(Path(config))
-
-
-config_option = click.option("--config", "-c", "config", type=click.Path(dir_okay=False),
-                             help="Rule set (TOML).")
-db_option = click.option("--db", help="SQLite database (default: scorecard.db beside the rule "
-                                      "set).")
-format_option = click.option("--format", "fmt_", type=click.Choice(["table", "json", "csv"]),
-                             default="table", show_default=True, help="Output format.")
-
-
 @cli.command()
-@click.option("json_", "--json", is_flag=True, help="Output as JSON.")
+@format_option("table", "json")
+@output_option
 @click.option("--types", is_flag=True, help="Also list every registered type by kind.")
-def plugins(json_, types):
+def plugins(fmt_, output, types):
     """List installed plugins and the hooks they implement."""
+    from .manager import plugin_rows
     from .registry import get_registry
 
+    cli.load_plugin_commands()  # the plugins' commands hook runs, and reports its failures
     rows = plugin_rows()
-    if types or json_:
+    if types or fmt_ == "json":
         try:
             reg = get_registry()
-        except click.ClickException as e:
+        except Error as e:
             reg = None
             rows.append({"name": "(registry)", "hooks": [], "error": e.message})
         if reg is not None:
@@ -86,16 +235,18 @@ def plugins(json_, types):
                 owned.setdefault(plugin, []).append(f"{kind}:{name}")
             for r in rows:
                 r["types"] = sorted(owned.get(r["name"], []))
-    if json_:
-        click.echo(json.dumps(rows, indent=2))
+    if fmt_ == "json":
+        write(json.dumps(rows, indent=2) + "\n", output)
         return
+    lines = []
     for r in rows:
         ver = f" {r['version']}" if r.get("version") else ""
-        click.echo(f"{r['name']}{ver}: {', '.join(r['hooks'])}")
+        lines.append(f"{r['name']}{ver}: {', '.join(r['hooks'])}")
         if r.get("error"):
-            click.echo(f"    failed to load: {r['error']}")
+            lines.append(f"    failed to load: {r['error']}")
         if types and r.get("types"):
-            click.echo(f"    {', '.join(r['types'])}")
+            lines.append(f"    {', '.join(r['types'])}")
+    write("\n".join(lines) + "\n", output)
 
 
 @cli.command()
@@ -110,7 +261,7 @@ def init(org, site, force, directory):
     bundle = get_bundle(org)
     out, copied = init_dir(bundle, Path(directory), site=site, force=force)
     click.echo(f"wrote {out} and {len(copied)} sample file(s) in {Path(directory) / 'data'}")
-    click.echo(f"next: scorecard evaluate --config {out} --period {bundle.sample_period}")
+    click.echo(f"next: scorecard evaluate -c {out} -p {bundle.sample_period}")
 
 
 @cli.command()
@@ -123,10 +274,8 @@ def ingest(config, db, quarantine, force):
     """Load the rule set's sources into the store (all of them, or none on bad data)."""
     from .ingest import ingest as do_ingest
 
-    if not config:
-        raise ScorecardError("--config is required")
-    rs = _ruleset(config)
-    store = _store(config, db)
+    rs = open_ruleset(config)
+    store = open_store(config, db)
     with progress("ingesting", "rows") as update:
         report = do_ingest(store, rs, only_changed=not force, quarantine=quarantine,
                            progress=update)
@@ -188,6 +337,17 @@ def _flag_counts(rows) -> str:
                                   for k in sorted(counts))) if counts else ""
 
 
+def _result_document(rows, title, payload, csv_extra, style) -> Document:
+    """The ranked results as every command shows them: a flags column (and their counts below
+    the table) when a flag was raised."""
+    counts = _flag_counts(rows)
+    cols, heads = _with_flags(rows, RESULT_COLUMNS, RESULT_HEADERS)
+    csv_cols = RESULT_COLUMNS[1:] + ["status"] + (["flags"] if "flags" in cols else []) \
+        + csv_extra
+    return Document(rows, cols, headers=heads, title=title, payload=payload,
+                    csv_columns=csv_cols, footer=[counts] if counts else [], **style)
+
+
 def _ranked(rows):
     def key(r):
         s = r.get("score")
@@ -202,11 +362,30 @@ def _ranked(rows):
     return out
 
 
+def _style_of_text(ruleset_text) -> dict:
+    """The number style (:func:`scorecard.render.style_of`) of a stored run's rule set."""
+    try:
+        rounding = tomllib.loads(ruleset_text or "").get("rounding", {})
+    except tomllib.TOMLDecodeError:
+        rounding = {}
+
+    class _R:  # only what style_of reads
+        class rounding:  # noqa: N801
+            score = str(rounding.get("score", "0.01"))
+            mode = rounding.get("mode", "half_up")
+
+    try:
+        return style_of(_R)
+    except Exception:  # a stored text we cannot read: the default rule
+        return {}
+
+
 @cli.command()
 @config_option
-@click.option("--period", "-p", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
+@period_option
 @db_option
-@format_option
+@format_option("table", "json", "csv")
+@output_option
 @click.option("--no-ledger", is_flag=True, help="Skip per-record explanation lines (faster).")
 @click.option("--label", help="A note stored with the run.")
 @click.option("--allow-empty", is_flag=True,
@@ -216,7 +395,7 @@ def _ranked(rows):
 @click.option("--accept-incomplete", metavar="REASON",
               help="Allow publishing this run although rows were set aside; the reason is "
                    "stored.")
-def evaluate(config, period, db, fmt_, no_ledger, label, allow_empty, quarantine,
+def evaluate(config, period, db, fmt_, output, no_ledger, label, allow_empty, quarantine,
              accept_incomplete):
     """Evaluate the rule set for a period and store the run.
 
@@ -231,11 +410,9 @@ def evaluate(config, period, db, fmt_, no_ledger, label, allow_empty, quarantine
     from .engine import record
     from .ingest import ingest as do_ingest
 
-    if not config:
-        raise ScorecardError("--config is required")
-    rs = _ruleset(config)
+    rs = open_ruleset(config)
     p = Period.from_user(period, rs.meta.period)
-    store = _store(config, db)
+    store = open_store(config, db)
     # before a long ingest: a rule set with check errors does not run; warnings said once
     findings = check_ruleset(rs, data=False)
     refuse_errors(rs, findings)
@@ -250,7 +427,7 @@ def evaluate(config, period, db, fmt_, no_ledger, label, allow_empty, quarantine
                       progress=update, ingest_first=False, checked=True)
         record(store, ev, ledger=not no_ledger, label=label,
                accept_incomplete=accept_incomplete)
-    _print_evaluation(ev, fmt_, ledger=not no_ledger)
+    _print_evaluation(ev, fmt_, output, ledger=not no_ledger)
     for text in ev.completeness.warnings():
         click.echo(text, err=True)
     unscored = [er for er in ev.results if er.score is None]
@@ -268,36 +445,26 @@ def evaluate(config, period, db, fmt_, no_ledger, label, allow_empty, quarantine
         click.echo(f"run {ev.run_id} stored in {store.path or ':memory:'}", err=True)
 
 
-def _print_evaluation(ev, fmt_, ledger=True):
+def _print_evaluation(ev, fmt_, output, ledger=True):
     results = [_result_dict(er, ledger) for er in ev.results]
-    if fmt_ == "json":
-        click.echo(to_json({"run_id": ev.run_id, "period": ev.period.key,
-                            "org": ev.ruleset.meta.org, "site": ev.ruleset.meta.site,
-                            "completeness": ev.completeness.as_dict()
-                            if ev.completeness is not None else None,
-                            "results": results}))
-        return
     rows = _ranked([dict(r) for r in results])
+    item_ids = []
+    for r in results:
+        for it in r["items"]:
+            if it["id"] not in item_ids:
+                item_ids.append(it["id"])
     if fmt_ == "csv":
-        item_ids = []
-        for r in results:
-            for it in r["items"]:
-                if it["id"] not in item_ids:
-                    item_ids.append(it["id"])
         for r in rows:
             for it in r["items"]:
                 r[f"item:{it['id']}"] = it["points"]
-        cols, _ = _with_flags(rows, RESULT_COLUMNS[1:] + ["status"])
-        cols += [f"item:{i}" for i in item_ids]
-        click.echo(to_csv(rows, cols), nl=False)
-        return
-    click.echo(f"{ev.ruleset.meta.org} / {ev.ruleset.meta.site} — {ev.period.key} — "
-               f"run {ev.run_id}")
-    counts = _flag_counts(rows)
-    cols, heads = _with_flags(rows, RESULT_COLUMNS, RESULT_HEADERS)
-    click.echo(table(rows, cols, heads))
-    if counts:
-        click.echo(counts)
+    render(_result_document(
+        rows, f"{ev.ruleset.meta.org} / {ev.ruleset.meta.site} — {ev.period.key} — run "
+              f"{ev.run_id}",
+        {"run_id": ev.run_id, "period": ev.period.key, "org": ev.ruleset.meta.org,
+         "site": ev.ruleset.meta.site,
+         "completeness": ev.completeness.as_dict() if ev.completeness is not None else None,
+         "results": results},
+        [f"item:{i}" for i in item_ids], style_of(ev.ruleset)), fmt_, output)
 
 
 def _pick_run(store, config, run, period):
@@ -309,7 +476,7 @@ def _pick_run(store, config, run, period):
         return r
     org = site = None
     if config:
-        rs = _ruleset(config)
+        rs = open_ruleset(config)
         org, site = rs.meta.org, rs.meta.site
     r = store.latest_run(org=org, site=site, period=period)
     if r is None:
@@ -318,25 +485,22 @@ def _pick_run(store, config, run, period):
     return r
 
 
+RUN_COLUMNS = ["id", "created_at", "org", "site", "period", "employees", "same_as"]
+
+
 @cli.command()
-@config_option
+@config_option(required=False)
 @db_option
 @click.option("--run", type=int, help="Run id (default: the latest of the rule set's org/site).")
-@click.option("--period", "-p", help="Latest run for this period.")
+@period_option(required=False)
 @click.option("--all-orgs", is_flag=True, help="List runs of every organisation in the store.")
-@format_option
-def report(config, db, run, period, all_orgs, fmt_):
+@format_option("table", "json", "csv")
+@output_option
+def report(config, db, run, period, all_orgs, fmt_, output):
     """Show a stored run's ranked results (or, with --all-orgs, every run)."""
-    store = _store(config, db)
+    store = open_store(config, db)
     if all_orgs:
-        rows = store.runs()
-        if fmt_ == "json":
-            click.echo(to_json(rows))
-        else:
-            cols = ["id", "created_at", "org", "site", "period", "employees", "same_as"]
-            click.echo(table(rows, cols) if fmt_ == "table" else to_csv(rows, cols), nl=False)
-            if fmt_ == "table":
-                click.echo()
+        render(Document(store.runs(), RUN_COLUMNS), fmt_, output)
         return
     r = _pick_run(store, config, run, period)
     final, r = _final(store, r, run)
@@ -344,27 +508,19 @@ def report(config, db, run, period, all_orgs, fmt_):
     for x in results:
         x["focus"] = json.loads(x["focus"] or "[]")
         x["flags"] = stored_flags(x)
-    if fmt_ == "json":
-        click.echo(to_json({"run": {k: v for k, v in r.items() if k != "ruleset_text"},
-                            "result": _final_meta(final), "results": results}))
-        return
     rows = _ranked([dict(x) for x in results])
-    if fmt_ == "csv":
-        cols, _ = _with_flags(rows, RESULT_COLUMNS[1:] + ["status"])
-        if final:  # which result this is: the published run + decisions, and its state
-            for x in rows:
-                x["result"] = f"final ({final.state})"
-            cols.append("result")
-        click.echo(to_csv(rows, cols), nl=False)
-        return
-    click.echo(f"{r['org']} / {r['site']} — {r['period']} — run {r['id']} ({r['created_at']})")
-    if final:
-        click.echo(final.label)
-    counts = _flag_counts(rows)
-    cols, heads = _with_flags(rows, RESULT_COLUMNS, RESULT_HEADERS)
-    click.echo(table(rows, cols, heads))
-    if counts:
-        click.echo(counts)
+    title = f"{r['org']} / {r['site']} — {r['period']} — run {r['id']} ({r['created_at']})"
+    extra = []
+    if final:  # which result this is: the published run + decisions, and its state
+        title += "\n" + final.label
+        for x in rows:
+            x["result"] = f"final ({final.state})"
+        extra = ["result"]
+    render(_result_document(
+        rows, title,
+        {"run": {k: v for k, v in r.items() if k != "ruleset_text"},
+         "result": _final_meta(final), "results": results},
+        extra, _style_of_text(r.get("ruleset_text"))), fmt_, output)
 
 
 def _final(store, r, run):
@@ -391,16 +547,25 @@ def _final_meta(final):
                           for d in final.status.decisions]}
 
 
+def _why_no_score(res) -> str:
+    """Why a stored result has no score, from its status (never ``score None``)."""
+    status = res.get("status")
+    if status in NOTES and NOTES[status]:
+        return NOTES[status]
+    return f"not scored (status {status})" if status else "not scored"
+
+
 @cli.command()
 @click.argument("employee")
-@config_option
+@config_option(required=False)
 @db_option
-@click.option("--period", "-p", help="Period (default: the latest run).")
-@click.option("--run", type=int, help="Run id.")
-@format_option
-def explain(employee, config, db, period, run, fmt_):
+@period_option(required=False)
+@click.option("--run", type=int, help="Run id (default: the latest run).")
+@format_option("table", "json", "csv")
+@output_option
+def explain(employee, config, db, period, run, fmt_, output):
     """Why EMPLOYEE got their score: every item, every deduction and its evidence."""
-    store = _store(config, db)
+    store = open_store(config, db)
     r = _pick_run(store, config, run, period)
     final, r = _final(store, r, run)
     res = final.result(employee) if final else store.result(r["id"], employee)
@@ -416,48 +581,49 @@ def explain(employee, config, db, period, run, fmt_):
     if final:  # the decisions' ledger lines follow the published run's
         lines += [{"seq": n, **ln} for n, ln in enumerate(final.lines.get(employee, []),
                                                            len(lines) + 1)]
-    if fmt_ == "json":
-        click.echo(to_json({"run_id": r["id"], "period": r["period"],
-                            "kind": _final_meta(final), "result": res, "items": items,
-                            "explanation": lines}))
+    if fmt_ != "table":
+        render(Document(lines, ["seq", "rule", "text", "points", "ref"],
+                        payload={"run_id": r["id"], "period": r["period"],
+                                 "kind": _final_meta(final), "result": res, "items": items,
+                                 "explanation": lines}), fmt_, output)
         return
-    if fmt_ == "csv":
-        click.echo(to_csv(lines, ["seq", "rule", "text", "points", "ref"]), nl=False)
-        return
-    click.echo(f"{res['name']} ({employee}, {res['role']}, {res['level'] or '—'}) — {r['org']} / "
-               f"{r['site']} — {r['period']} — run {r['id']}")
-    if final:
-        click.echo(final.label)
     from .completeness import for_run, summary
 
+    score = res["score"] if res["score"] is not None else f"— ({_why_no_score(res)})"
+    head = [f"{res['name']} ({employee}, {res['role']}, {res['level'] or '—'}) — {r['org']} / "
+            f"{r['site']} — {r['period']} — run {r['id']}"]
+    if final:
+        head.append(final.label)
     comp = for_run(store, r["id"])
     if comp is not None and comp["status"] != "complete":
-        click.echo(f"data: {summary(comp)}")
-    click.echo(f"score {res['score']}  grade {res['grade'] or '—'}"
-               + (f" {res['grade_label']}" if res['grade_label'] else "")
-               + (f"  rank {res['rank']}" if res['rank'] else "")
-               + (f"  payout {res['payout']}" if res['payout'] else "")
-               + (f"  fines {res['fines']}" if res['fines'] else ""))
+        head.append(f"data: {summary(comp)}")
+    head += [f"score {score}  grade {res['grade'] or '—'}"
+            + (f" {res['grade_label']}" if res['grade_label'] else "")
+            + (f"  rank {res['rank']}" if res['rank'] else "")
+            + (f"  payout {res['payout']}" if res['payout'] else "")
+            + (f"  fines {res['fines']}" if res['fines'] else "")]
     focus = json.loads(res["focus"] or "[]")
     if focus:
-        click.echo(f"training focus: {', '.join(focus)}")
+        head.append(f"training focus: {', '.join(focus)}")
     if res["flags"]:
-        click.echo("flags: " + ", ".join(
+        head.append("flags: " + ", ".join(
             f"{f['id']} ({' / '.join(n for n in (f['label'], f['label_zh']) if n)})"
             for f in res["flags"]))
+    head.append("")
     for it in items:
         it["points"] = dec_text(it["points"])
         it["lost"] = dec_text(it["lost"])
         it["value"] = dec_text(it["value"])
-    click.echo()
-    click.echo(table(items, ["item_id", "label", "section", "value", "points", "max", "lost"],
-                     ["item", "label", "section", "value", "points", "max", "lost"]))
-    click.echo()
+    foot = [""]
     if not lines:
-        click.echo("(this run was stored without its ledger: evaluate without --no-ledger)")
+        foot.append("(this run was stored without its ledger: evaluate without --no-ledger)")
     for ln in lines:
         pts = f"  [{dec_text(ln['points'])}]" if ln["points"] is not None else ""
-        click.echo(f"{ln['seq']:>4}  {ln['text']}{pts}")
+        foot.append(f"{ln['seq']:>4}  {ln['text']}{pts}")
+    render(Document(items, ["item_id", "label", "section", "value", "points", "max", "lost"],
+                    headers=["item", "label", "section", "value", "points", "max", "lost"],
+                    title="\n".join(head), footer=foot,
+                    **_style_of_text(r.get("ruleset_text"))), fmt_, output)
 
 
 @cli.command()
@@ -486,50 +652,31 @@ def demo(db, top):
             rows = _ranked([_result_dict(er, ledger=False) for er in ev.results])
             click.echo(f"\n== {b.name}: {b.title} — {b.sample_period} — {len(rows)} employees "
                        f"(run {ev.run_id}) ==")
-            click.echo(table(rows[:top], RESULT_COLUMNS,
-                             RESULT_HEADERS))
+            click.echo(table_text(Document(rows[:top], RESULT_COLUMNS, headers=RESULT_HEADERS,
+                                           **style_of(rs))), nl=False)
             if len(rows) > top:
                 click.echo(f"... {len(rows) - top} more")
         click.echo(f"\n{len(found)} bundle(s) evaluated into {db or 'a temporary database'}")
 
 
 @cli.command()
-@config_option
+@config_option(required=False)
 @db_option
-def runs(config, db):
+@format_option("table", "json", "csv")
+@output_option
+def runs(config, db, fmt_, output):
     """List the runs in the store."""
     from .completeness import for_run, summary
 
-    store = _store(config, db)
+    store = open_store(config, db)
     rows = store.runs()
     for r in rows:  # what each run stands on (complete / partial / incomplete ...)
         c = for_run(store, r["id"])
         r["data"] = summary(c) if c is not None else ""
-    click.echo(table(rows, ["id", "created_at", "org", "site", "period", "employees", "same_as",
-                            "label", "data"]))
+    render(Document(rows, [*RUN_COLUMNS, "label", "data"]), fmt_, output)
 
 
-def _add_plugin_commands():
-    try:
-        load_plugins()
-    except click.ClickException as e:  # a plugin refused: the built-in commands still work
-        click.echo(f"warning: {e.message}", err=True)
-        return
-    from . import manager
-
-    # one implementation at a time (not pm.hook.register_commands) so a failure names its
-    # plugin; reversed: pluggy's own call order, newest registered first
-    for impl in reversed(pm.hook.register_commands.get_hookimpls()):
-        try:
-            impl.function(cli=cli)
-        except Exception as e:  # one plugin's broken command must not take the CLI down
-            message = f"plugin {impl.plugin_name!r} failed in hook register_commands: " \
-                      f"{type(e).__name__}: {e}"
-            manager.load_errors[impl.plugin_name] = message
-            click.echo(f"warning: {message}", err=True)
-
-
-_add_plugin_commands()
+cli._builtin = set(cli.commands)  # the commands above: resolving them loads no plugin
 
 
 def main():  # pragma: no cover

@@ -1,13 +1,37 @@
-"""Errors that reach the user. Exit codes: 2 for bad usage, configuration or data; 1 when an
-evaluation itself fails (a plugin broke, an invariant did not hold)."""
+"""The library's errors. They do not depend on click: the library is usable without the CLI,
+and only the CLI (:mod:`scorecard.cli`, in one place) turns them into messages and exit codes,
+the way pytest maps its ``UsageError`` to ``ExitCode.USAGE_ERROR``:
+
+- :class:`ScorecardError` (and its :class:`RuleSetError`, :class:`DataError`): bad usage, rule
+  set or input data; exit code 2;
+- :class:`EvaluationError`: the evaluation itself failed (a plugin broke, an invariant did not
+  hold); exit code 1.
+
+Both carry the user's text in ``message``; ``exit_code`` is the code the CLI exits with.
+"""
 
 import re
 
-import click
+
+class Error(Exception):
+    """Base of the errors scorecard reports to a user (``message``, ``exit_code``)."""
+
+    exit_code = 1
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+    def format_message(self):  # the name click uses, kept for callers written against it
+        return self.message
 
 
-class ScorecardError(click.ClickException):
-    """Bad usage, rule set or input data: the message names the file, the place and the fix."""
+class ScorecardError(Error):
+    """Bad usage, rule set or input data: the message names the file, the place and the fix
+    (exit code 2)."""
 
     exit_code = 2
 
@@ -117,7 +141,7 @@ class RuleSetError(ScorecardError):
         super().__init__(f"{where}: {key}: {reason}" if key else f"{where}: {reason}")
 
 
-class EvaluationError(click.ClickException):
+class EvaluationError(Error):
     """The evaluation could not be completed (exit code 1): a plugin failed or returned nonsense."""
 
     exit_code = 1

@@ -1,5 +1,5 @@
 """Golden cases: small input tables and the results they must give, kept beside a rule set in
-``golden/*.toml`` and run by ``scorecard test CONFIG``.
+``golden/*.toml`` and run by ``scorecard test -c CONFIG``.
 
 A case file::
 

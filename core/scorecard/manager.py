@@ -96,14 +96,30 @@ def load_plugins():
     if _loaded:
         return pm
     _loaded = True
-    for name in DEFAULT_PLUGINS:
-        register_plugin(importlib.import_module(name), name)
+    load_builtin_plugins()
     _load_entrypoints()
     pm.check_pending()
     return pm
 
 
-def _load_entrypoints(entry_points=None):
+def load_builtin_plugins():
+    """Register the built-in plugins (:data:`DEFAULT_PLUGINS`) once, without the installed ones
+    (the CLI lists the built-in commands with these alone)."""
+    for name in DEFAULT_PLUGINS:
+        if pm.get_plugin(name) is None:
+            register_plugin(importlib.import_module(name), name)
+    return pm
+
+
+def load_entrypoints(wanted=None):
+    """Register the installed plugins not registered yet; ``wanted(entry_point)`` (optional)
+    picks which ones. The CLI uses it to import, for ``scorecard --help``, only the plugins that
+    can add commands."""
+    _load_entrypoints(wanted=wanted)
+    return pm
+
+
+def _load_entrypoints(entry_points=None, wanted=None):
     if entry_points is None:
         from importlib.metadata import entry_points
 
@@ -113,7 +129,9 @@ def _load_entrypoints(entry_points=None):
         dist = getattr(ep.dist, "name", None)
         if allowed is not None and ep.name not in allowed and dist not in allowed:
             continue
-        if pm.get_plugin(ep.name) is not None:
+        if pm.get_plugin(ep.name) is not None or ep.name in load_errors:
+            continue
+        if wanted is not None and not wanted(ep):
             continue
         if ep.dist is not None:
             distributions[ep.name] = ep.dist

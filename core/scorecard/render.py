@@ -16,8 +16,9 @@ Writers are registered by format name (:func:`register_writer`); a writer turns 
 places (``[rounding] score = "0.01"`` → 2 places, rounded with its ``mode``; :func:`style_of`
 reads both) as soon as one of them is not a whole number, with trailing zeros so the column
 lines up: ``93.61``, ``88.50``, ``100.00``. A column of whole numbers (counts, ranks) stays
-whole. No ``≈``: the figure shown is the rounded figure. JSON and CSV carry the exact values
-(decimal text, or ``n/d`` for a fraction that does not terminate) for anyone recomputing them.
+whole. No ``≈``: the figure shown is the rounded figure. JSON and CSV are not rounded by the
+renderer: they carry the values as the command gives them (:func:`dec_text`: exact decimal
+text when it terminates, else 4 places; stored results keep ``n/d``).
 """
 
 import os
@@ -34,11 +35,11 @@ import attrs
 import click
 
 from .errors import ScorecardError
-from .numbers import quantize
+from .numbers import fmt, quantize
 from .output import table, to_csv, to_json
 
-__all__ = ["Document", "Writer", "WRITERS", "format_number", "register_writer", "render",
-           "style_of", "table_text", "write"]
+__all__ = ["Document", "Writer", "WRITERS", "dec_text", "format_number", "register_writer",
+           "render", "style_of", "table_text", "write"]
 
 
 @attrs.define
@@ -118,6 +119,19 @@ def _as_number(value):
             v = Fraction(m.group(2))
             return (m.group(1), -v if m.group(1) == "-" else v)
     return None
+
+
+def dec_text(value) -> str | None:
+    """A value's decimal text for JSON and CSV output: exact when it terminates, else rounded
+    half-even to 4 places (``None`` stays ``None``; ``n/d`` text is read as a fraction)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if "/" not in value:
+            return value
+        value = Fraction(value)
+    text = fmt(value)
+    return str(quantize(value, "0.0001", "half_even")) if text.startswith("≈") else text
 
 
 def format_number(value, places: int = 2, mode: str = "half_up") -> str:

@@ -52,7 +52,7 @@ def test_check_finds_nothing_wrong_in_the_shipped_rule_set(tmp_path):
     run = CliRunner()
     target = tmp_path / "wm"
     assert run.invoke(cli, ["init", "--org", "wholesale-market", str(target)]).exit_code == 0
-    r = run.invoke(cli, ["check", str(target / "scorecard.toml"), "--json"])
+    r = run.invoke(cli, ["check", "-c", str(target / "scorecard.toml"), "--format", "json"])
     assert r.exit_code == 0, r.output
     findings = json.loads(r.stdout)
     assert [f for f in findings if f["severity"] in ("error", "warning")] == []

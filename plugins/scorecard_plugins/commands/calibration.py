@@ -3,7 +3,7 @@ item the spread between the raters' marks, the items where they disagree by more
 ``max_spread``, and a per-rater leniency summary (mean difference from a reference rater, the
 arbitration panel by default) to help the panel arbitrate.
 
-``scorecard calibration --config RULES --period 2026-10`` prints it; :func:`calibrate` returns it
+``scorecard calibration -c RULES -p 2026-10`` prints it; :func:`calibrate` returns it
 for other tools.
 """
 
@@ -15,6 +15,16 @@ import click
 from scorecard import hookimpl
 from scorecard.errors import ScorecardError
 from scorecard.numbers import fmt, to_fraction
+from scorecard.options import (
+    config_option,
+    db_option,
+    format_option,
+    open_ruleset,
+    open_store,
+    output_option,
+    period_option,
+)
+from scorecard.render import Document, render, style_of, table_text, write
 
 
 @attrs.frozen
@@ -147,20 +157,19 @@ def leniency_rows(cal: Calibration):
 
 @hookimpl
 def register_commands(cli):
-    from scorecard.cli import config_option, db_option, format_option
-
     @cli.command()
     @config_option
-    @click.option("--period", "-p", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
+    @period_option
     @db_option
-    @format_option
+    @format_option("table", "json", "csv")
+    @output_option
     @click.option("--reference", default="panel", show_default=True,
                   help="The rater the others are compared with.")
     @click.option("--max-spread", help="Flag threshold for every item (default: each item's "
                                        "max_spread in the rule set).")
     @click.option("--all", "all_", is_flag=True, help="List every item's spread, not only the "
                                                       "flagged ones.")
-    def calibration(config, period, db, fmt_, reference, max_spread, all_):
+    def calibration(config, period, db, fmt_, output, reference, max_spread, all_):
         """Rater calibration: items where self, superior and panel marks disagree by more than
         the item's max_spread, and each rater's mean difference from the reference rater.
 
@@ -168,16 +177,12 @@ def register_commands(cli):
         Example:
             scorecard calibration -c ./wm/scorecard.toml -p 2026-10
         """
-        from scorecard.cli import _ruleset, _store
         from scorecard.ingest import ingest
-        from scorecard.output import table, to_csv, to_json
         from scorecard.periods import Period
 
-        if not config:
-            raise ScorecardError("--config is required")
-        rs = _ruleset(config)
+        rs = open_ruleset(config)
         p = Period.from_user(period, rs.meta.period)
-        store = _store(config, db)
+        store = open_store(config, db)
         ingest(store, rs)
         try:
             limit = None if max_spread is None else to_fraction(max_spread)
@@ -185,25 +190,27 @@ def register_commands(cli):
             raise ScorecardError(f"--max-spread: {max_spread!r} is not a number") from None
         cal = calibrate(store, rs, p, reference, limit)
         spreads, lenient = calibration_rows(cal, not all_), leniency_rows(cal)
-        if fmt_ == "json":
-            click.echo(to_json({"period": cal.period, "reference": cal.reference,
-                                "flagged": len(cal.flagged), "spreads": spreads,
-                                "leniency": lenient}))
+        if fmt_ != "table":
+            render(Document(spreads, list(spreads[0]) if spreads else ["employee_id"],
+                            payload={"period": cal.period, "reference": cal.reference,
+                                     "flagged": len(cal.flagged), "spreads": spreads,
+                                     "leniency": lenient}), fmt_, output)
             return
-        if fmt_ == "csv":
-            click.echo(to_csv(spreads, list(spreads[0]) if spreads else ["employee_id"]),
-                       nl=False)
-            return
-        click.echo(f"{rs.meta.org} / {rs.meta.site} — {cal.period} — rater calibration "
-                   f"(reference: {cal.reference})")
-        click.echo(f"{len(cal.flagged)} of {len(cal.spreads)} marked item(s) where the raters "
-                   f"disagree by more than the threshold")
+        style = style_of(rs)
+        head = [f"{rs.meta.org} / {rs.meta.site} — {cal.period} — rater calibration "
+                f"(reference: {cal.reference})",
+                f"{len(cal.flagged)} of {len(cal.spreads)} marked item(s) where the raters "
+                f"disagree by more than the threshold"]
         if spreads:
-            click.echo(table(spreads, ["employee_id", "item", "marks", "spread", "threshold",
-                                       "evidence"],
-                             ["employee", "item", "marks", "spread", "max", "evidence"]))
-        click.echo(f"\nleniency: mean (rater − {cal.reference}) per item; positive = marks "
-                   f"higher than the {cal.reference}")
-        click.echo(table(lenient, ["scorecard", "rater", "item", "pairs", "mean_difference",
-                                   "above", "below"],
-                         ["scorecard", "rater", "item", "pairs", "mean diff", "above", "below"]))
+            text = table_text(Document(
+                spreads, ["employee_id", "item", "marks", "spread", "threshold", "evidence"],
+                headers=["employee", "item", "marks", "spread", "max", "evidence"],
+                title="\n".join(head), **style))
+        else:
+            text = "\n".join(head) + "\n"
+        text += table_text(Document(
+            lenient, ["scorecard", "rater", "item", "pairs", "mean_difference", "above", "below"],
+            headers=["scorecard", "rater", "item", "pairs", "mean diff", "above", "below"],
+            title=f"\nleniency: mean (rater − {cal.reference}) per item; positive = marks "
+                  f"higher than the {cal.reference}", **style))
+        write(text, output)

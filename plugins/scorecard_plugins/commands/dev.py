@@ -83,11 +83,12 @@ def register_commands(cli):
 
         \b
             scorecard new-plugin handling-time
-            cd scorecard-handling-time && scorecard install -e . && python -m pytest
+            cd scorecard-handling-time && scorecard install -e '.[test]' && python -m pytest
         """
         target = render("plugin", name, directory)
         click.echo(f"wrote {target}")
-        click.echo(f"next: scorecard install -e {target} && python -m pytest {target}")
+        # '[test]': the scaffold's tests need pytest, which a fresh environment lacks
+        click.echo(f"next: cd {target} && scorecard install -e '.[test]' && python -m pytest")
 
     @cli.command(name="new-bundle")
     @click.argument("name")

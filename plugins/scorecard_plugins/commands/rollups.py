@@ -9,42 +9,40 @@ import click
 
 from scorecard import hookimpl
 from scorecard.numbers import to_fraction
+from scorecard.options import (
+    config_option,
+    db_option,
+    format_option,
+    open_ruleset,
+    open_store,
+    output_option,
+    period_option,
+)
+from scorecard.render import Document, dec_text, render, style_of
 
 from ..grading.bands import Band
 from ..scorers.item_band import band_text, item_band
 
 
 def _common(f):
-    """--db and --format as every command has them; --config required here."""
-    from scorecard.cli import db_option, format_option
-
-    f = db_option(f)
-    f = click.option("--config", "-c", "config", required=True,
-                     type=click.Path(dir_okay=False), help="Rule set (TOML).")(f)
-    return format_option(f)
+    """-c/--config, --db, --format and -o, as every command has them."""
+    for option in (output_option, format_option("table", "json", "csv"), db_option,
+                   config_option):
+        f = option(f)
+    return f
 
 
 def _open(config, db):
-    from scorecard.cli import _ruleset, _store
-
-    return _ruleset(config), _store(config, db)
+    return open_ruleset(config), open_store(config, db)
 
 
 def _num(v):
-    from scorecard.cli import dec_text
-
     return None if v is None else dec_text(Fraction(v))
 
 
-def _emit(fmt_, rows, cols, headers, payload):
-    from scorecard.output import table, to_csv, to_json
-
-    if fmt_ == "json":
-        click.echo(to_json(payload))
-    elif fmt_ == "csv":
-        click.echo(to_csv(rows, cols), nl=False)
-    else:
-        click.echo(table(rows, cols, headers))
+def _emit(fmt_, rows, cols, headers, payload, output, title=None, style=None):
+    render(Document(rows, cols, headers=headers, title=title, payload=payload,
+                    **(style or {})), fmt_, output)
 
 
 def item_bands_of(ruleset_text: str, scorecard: str) -> dict:
@@ -70,7 +68,7 @@ def register_commands(cli):
     @cli.command()
     @_common
     @click.option("--year", required=True, type=int, help="Calendar year, e.g. 2026.")
-    def annual(config, db, fmt_, year):
+    def annual(config, db, fmt_, output, year):
         """Year-end grade of every employee from the year's stored period runs.
 
         Uses the latest run of each month (or quarter) of YEAR for the rule set's organisation
@@ -100,14 +98,14 @@ def register_commands(cli):
         rows.sort(key=lambda d: (d["rank"] is None, d["rank"] or 0, d["employee_id"]))
         cols = ["employee_id", "name", "role", "total", "rank", "grade", "grade_zh", "periods",
                 "missing", "reason"]
-        if fmt_ == "table":
-            click.echo(f"{rs.meta.org} / {rs.meta.site} — year {year} — runs "
-                       + ", ".join(f"{p}:{r}" for p, r in rep.runs.items() if r))
         _emit(fmt_, rows, cols, ["employee", "name", "role", "total", "rank", "grade", "等级",
                                  "periods", "missing", "reason"],
               {"year": year, "org": rs.meta.org, "site": rs.meta.site, "runs": rep.runs,
                "ruleset_hashes": rep.hashes,
-               "missing_periods": rep.missing_periods, "results": rows})
+               "missing_periods": rep.missing_periods, "results": rows}, output,
+              title=f"{rs.meta.org} / {rs.meta.site} — year {year} — runs "
+                    + ", ".join(f"{p}:{r}" for p, r in rep.runs.items() if r),
+              style=style_of(rs))
         if rep.mixed_rulesets:
             groups: dict = {}
             for per, h in rep.hashes.items():
@@ -117,15 +115,15 @@ def register_commands(cli):
         if rep.missing_periods:
             click.echo(f"warning: no stored run for {', '.join(rep.missing_periods)}: those "
                        f"periods are reported missing, not guessed; evaluate them first "
-                       f"(scorecard evaluate --config {config} --period "
+                       f"(scorecard evaluate -c {config} -p "
                        f"{rep.missing_periods[0]})", err=True)
 
     @cli.command()
     @_common
-    @click.option("--period", "-p", required=True, help="YYYY-MM (or the rule set's kind).")
+    @period_option
     @click.option("--run", type=int, help="Run id (default: the period's latest run).")
     @click.option("--top", default=5, show_default=True, help="Rows shown per scorecard.")
-    def star(config, db, fmt_, period, run, top):
+    def star(config, db, fmt_, output, period, run, top):
         """The service star of a period: the best score, ties broken by the items in
         annual.star_tiebreak (e.g. CSI, then first-time-fix rate); still tied: shared."""
         from scorecard.annual import stars
@@ -145,16 +143,16 @@ def register_commands(cli):
             for t in ties:
                 x[t] = _num(x.get(t))
         cols = ["star_", "employee_id", "name", "role", "score", *ties]
-        if fmt_ == "table":
-            click.echo(f"{rs.meta.org} / {rs.meta.site} — {p.key} — run {r['id']}")
         _emit(fmt_, shown, cols, ["star", "employee", "name", "role", "score", *ties],
               {"run_id": r["id"], "period": p.key,
-               "stars": [x for x in rows if x["star"]], "ranking": shown})
+               "stars": [x for x in rows if x["star"]], "ranking": shown}, output,
+              title=f"{rs.meta.org} / {rs.meta.site} — {p.key} — run {r['id']}",
+              style=style_of(rs))
 
     @cli.command()
     @click.argument("employee")
     @_common
-    def history(employee, config, db, fmt_):
+    def history(employee, config, db, fmt_, output):
         """EMPLOYEE's growth record: score, band and each graded item's value and band in the
         latest stored run of every period, with the change from the previous period."""
         from scorecard.annual import history as hist
@@ -191,14 +189,15 @@ def register_commands(cli):
                                               (_num(v) if v is not None else "—"))
             rows.append(d)
         if fmt_ == "table":
-            click.echo(f"{employee} — {rs.meta.org} / {rs.meta.site} — growth record")
             for d in rows:
                 if d["earlier_runs"]:  # a result changed on appeal is a later run
                     d["run"] = f"{d['run']} (earlier: {d['earlier_runs']})"
             _emit(fmt_, rows, ["period", "run", "score", "grade", "change",
                                *(f"{i}_text" for i in item_ids)],
-                  ["period", "run", "score", "grade", "change", *item_ids], None)
+                  ["period", "run", "score", "grade", "change", *item_ids], None, output,
+                  title=f"{employee} — {rs.meta.org} / {rs.meta.site} — growth record",
+                  style=style_of(rs))
             return
         cols = ["period", "run", "earlier_runs", "score", "grade", "change", "status",
                 *(c for i in item_ids for c in (i, f"{i}_band"))]
-        _emit(fmt_, rows, cols, cols, {"employee_id": employee, "history": rows})
+        _emit(fmt_, rows, cols, cols, {"employee_id": employee, "history": rows}, output)

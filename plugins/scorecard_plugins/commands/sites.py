@@ -1,25 +1,46 @@
-"""Commands for sites and their rule sets (docs/sites.md): ``show``, ``check``, ``diff``,
-``compare``, ``test`` and ``sites`` (the cross-site report)."""
+"""Commands for sites and their rule sets (docs/sites.md): ``show``, ``check`` and ``test`` (on
+one rule set: ``-c/--config``), ``diff``, ``compare`` and ``sites`` (on several: arguments)."""
 
-import json
 from pathlib import Path
 
 import click
 
 from scorecard import hookimpl
 from scorecard.errors import ScorecardError
+from scorecard.options import (
+    config_option,
+    format_option,
+    open_ruleset,
+    output_option,
+    period_option,
+)
 from scorecard.output import to_json
+from scorecard.render import write
 
-FORMATS = click.Choice(["table", "json", "csv", "html"])
+
+class _Deprecated(click.Argument):
+    """The rule set as a positional argument (before the -c/--config convention): still read,
+    with a note, but no longer shown in the usage line."""
+
+    def get_usage_pieces(self, ctx):
+        return []
 
 
-def _write(text, output):
-    """To ``output`` (written whole, only after everything was computed) or stdout."""
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
+def legacy_config(f):
+    return click.argument("legacy_config", cls=_Deprecated, required=False,
+                          type=click.Path(dir_okay=False))(f)
+
+
+def _config(config, legacy, command):
+    if legacy:
+        click.echo(f"note: `scorecard {command} RULESET` is deprecated: use `scorecard "
+                   f"{command} -c RULESET`", err=True)
+        return legacy
+    if config is None:
+        raise click.MissingParameter(
+            "There is no ./scorecard.toml in the current directory: give the rule set with "
+            "-c FILE.", param_type="option", param_hint="'-c' / '--config'")
+    return config
 
 
 def _rel(path) -> str:
@@ -32,66 +53,70 @@ def _rel(path) -> str:
 @hookimpl
 def register_commands(cli):
     @cli.command()
-    @click.argument("config", type=click.Path(dir_okay=False))
+    @config_option(required=False)
+    @legacy_config
     @click.option("--toml", "as_toml", is_flag=True, help="Print the merged rule set as TOML.")
-    @click.option("json_", "--json", is_flag=True, help="Output as JSON.")
-    def show(config, as_toml, json_):
+    @format_option("table", "json")
+    @output_option
+    def show(config, legacy_config, as_toml, fmt_, output):
         """Print the rule set that runs (its extends chain merged) and where each value came
         from.
 
         \b
         Example:
-            scorecard show sites/north/scorecard.toml
+            scorecard show -c sites/north/scorecard.toml
         """
         from scorecard.diff import show as show_value
         from scorecard.inherit import provenance_rows
-        from scorecard.ruleset import load_ruleset
 
-        rs = load_ruleset(Path(config))
+        config = _config(config, legacy_config, "show")
+        rs = open_ruleset(config)
         if as_toml:
-            click.echo(rs.merged.text, nl=False)
+            write(rs.merged.text, output)
             return
         rows = provenance_rows(rs.merged)
-        if json_:
-            click.echo(to_json({"files": [str(f) for f in rs.merged.files], "hash": rs.hash,
-                                "values": [{**r, "file": str(r["file"]),
-                                            **({"was_file": str(r["was_file"])}
-                                               if r.get("was_file") else {})} for r in rows]}))
+        if fmt_ == "json":
+            write(to_json({"files": [str(f) for f in rs.merged.files], "hash": rs.hash,
+                           "values": [{**r, "file": str(r["file"]),
+                                       **({"was_file": str(r["was_file"])}
+                                          if r.get("was_file") else {})} for r in rows]}) + "\n",
+                  output)
             return
-        click.echo(f"# {rs.meta.org} / {rs.meta.site}: merged from "
-                   + " ← ".join(_rel(f) for f in rs.merged.files))
-        click.echo(f"# sha256 {rs.hash}")
+        lines = [f"# {rs.meta.org} / {rs.meta.site}: merged from "
+                 + " ← ".join(_rel(f) for f in rs.merged.files), f"# sha256 {rs.hash}"]
         width = max((len(r["key"]) for r in rows), default=0)
         for r in rows:
             note = f"# {_rel(r['file'])}"
             if "was" in r:
                 note += f" (was {show_value(r['was'])}"
                 note += f" in {_rel(r['was_file'])})" if r.get("was_file") else ")"
-            click.echo(f"{r['key']:<{width}} = {show_value(r['value'])}  {note}")
+            lines.append(f"{r['key']:<{width}} = {show_value(r['value'])}  {note}")
+        write("\n".join(lines) + "\n", output)
 
     @cli.command()
-    @click.argument("config", type=click.Path(dir_okay=False))
-    @click.option("json_", "--json", is_flag=True, help="Output as JSON.")
+    @config_option(required=False)
+    @legacy_config
+    @format_option("table", "json")
+    @output_option
     @click.option("--no-data", is_flag=True, help="Do not read the data files' headers.")
     @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
-    def check(config, json_, no_data, strict):
+    def check(config, legacy_config, fmt_, output, no_data, strict):
         """Lint a rule set: maxima that do not add up, tiers worth more than their item, gaps,
         overlaps and wrong order in band and tier tables, payout tables missing a level,
         sources whose columns do not match. Exit code 1 when there are errors."""
         from scorecard.check import check_ruleset
-        from scorecard.ruleset import load_ruleset
 
-        rs = load_ruleset(Path(config))
+        config = _config(config, legacy_config, "check")
+        rs = open_ruleset(config)
         findings = check_ruleset(rs, data=not no_data)
-        if json_:
-            click.echo(to_json([f.as_dict() for f in findings]))
+        if fmt_ == "json":
+            write(to_json([f.as_dict() for f in findings]) + "\n", output)
         else:
-            for f in findings:
-                click.echo(f.text())
             counts = {s: sum(1 for f in findings if f.severity == s)
                       for s in ("error", "warning", "info")}
-            click.echo(f"{config}: {counts['error']} error(s), {counts['warning']} warning(s), "
-                       f"{counts['info']} note(s)")
+            write("".join(f"{f.text()}\n" for f in findings)
+                  + f"{config}: {counts['error']} error(s), {counts['warning']} warning(s), "
+                    f"{counts['info']} note(s)\n", output)
         bad = {"error", "warning"} if strict else {"error"}
         if any(f.severity in bad for f in findings):
             raise SystemExit(1)
@@ -99,27 +124,32 @@ def register_commands(cli):
     @cli.command()
     @click.argument("a", type=click.Path(dir_okay=False))
     @click.argument("b", type=click.Path(dir_okay=False))
-    @click.option("json_", "--json", is_flag=True, help="Output as JSON.")
-    def diff(a, b, json_):
+    @format_option("table", "json")
+    @output_option
+    @click.option("--exit-code", is_flag=True,
+                  help="Exit 1 when the rule sets differ, 0 when they do not (as git diff).")
+    def diff(a, b, fmt_, output, exit_code):
         """What differs between rule sets A and B, by meaning: parameters (old → new), rules
         added or removed, bands and payout tables changed."""
         from scorecard.diff import diff_rulesets, render_text
-        from scorecard.ruleset import load_ruleset
 
-        changes = diff_rulesets(load_ruleset(Path(a)), load_ruleset(Path(b)))
-        if json_:
-            click.echo(to_json({"a": a, "b": b, "changes": [c.as_dict() for c in changes]}))
+        changes = diff_rulesets(open_ruleset(a), open_ruleset(b))
+        if fmt_ == "json":
+            text = to_json({"a": a, "b": b, "changes": [c.as_dict() for c in changes]}) + "\n"
         else:
-            click.echo(render_text(changes, a, b))
+            text = render_text(changes, a, b)
+        write(text, output)
+        if exit_code and changes:
+            raise SystemExit(1)
 
     @cli.command()
     @click.argument("a", type=click.Path(dir_okay=False))
     @click.argument("b", type=click.Path(dir_okay=False))
-    @click.option("--period", "-p", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
+    @period_option
     @click.option("--data", type=click.Choice(["a", "b"]), default="a", show_default=True,
                   help="Whose data files both rule sets read.")
-    @click.option("--format", "fmt_", type=FORMATS, default="table", show_default=True)
-    @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file.")
+    @format_option("table", "json", "csv", "html")
+    @output_option
     @click.option("--all", "all_rows", is_flag=True, help="Table: list unchanged employees too.")
     def compare(a, b, period, data, fmt_, output, all_rows):
         """Run rule sets A and B on the same data: per-employee score, grade and payout deltas,
@@ -137,32 +167,33 @@ def register_commands(cli):
             text = compare_html(c)
         else:
             text = cmp.render_text(c, only_changed=not all_rows)
-        _write(text, output)
+        write(text, output)
 
     @cli.command("test")
-    @click.argument("config", type=click.Path(dir_okay=False))
+    @config_option(required=False)
+    @legacy_config
     @click.option("--golden", type=click.Path(file_okay=False),
                   help="Directory of cases (default: golden/ beside the rule set and beside "
                        "each file it extends).")
-    @click.option("json_", "--json", is_flag=True, help="Output as JSON.")
-    def test_cmd(config, golden, json_):
+    @format_option("table", "json")
+    @output_option
+    def test_cmd(config, legacy_config, golden, fmt_, output):
         """Run the golden cases kept beside a rule set; exit code 1 when one fails. Lists the
         rules no case exercises."""
         from scorecard.golden import run_golden
 
+        config = _config(config, legacy_config, "test")
         rep = run_golden(config, golden)
-        click.echo(json.dumps(rep.as_dict(), indent=2, ensure_ascii=False) if json_
-                   else rep.text())
+        write(to_json(rep.as_dict()) + "\n" if fmt_ == "json" else rep.text(), output)
         if not rep.ok:
             raise SystemExit(1)
 
     @cli.command()
     @click.argument("configs", nargs=-1, required=True)
-    @click.option("--period", "-p", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
-    @click.option("--format", "fmt_", type=click.Choice(["table", "json", "html"]),
-                  default="table", show_default=True)
-    @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to a file.")
-    @click.option("--db", type=click.Path(dir_okay=False),
+    @period_option
+    @format_option("table", "json", "html")
+    @output_option
+    @click.option("--db", type=click.Path(dir_okay=False), metavar="FILE",
                   help="Store every site's run and the group's summary in this file, in one "
                        "transaction (without it nothing is stored).")
     @click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
@@ -217,7 +248,7 @@ def register_commands(cli):
                            label=label)
         text = (to_json(rep.as_dict()) if fmt_ == "json" else sites_html(rep) if fmt_ == "html"
                 else render_text(rep))
-        _write(text, output)
+        write(text, output)
         run = rep.run
         if show:  # timings: never in the output itself (the same whatever ran it)
             click.echo(f"{len(run.succeeded)} site(s) evaluated, {len(run.failed)} failed, in "

@@ -6,23 +6,29 @@ import click
 
 from scorecard import hookimpl
 from scorecard.errors import ScorecardError
+from scorecard.options import (
+    config_option,
+    db_option,
+    format_option,
+    open_ruleset,
+    open_store,
+    period_option,
+)
 
 
 @hookimpl
 def register_commands(cli):
     @cli.command()
     @click.argument("employees", nargs=-1)
-    @click.option("--config", "-c", "config", type=click.Path(dir_okay=False),
-                  default="scorecard.toml", show_default=True, help="Rule set (TOML).")
-    @click.option("--db", help="SQLite store (default: scorecard.db beside the rule set).")
-    @click.option("--period", "-p", required=True, help="YYYY-MM, YYYY-Qn or YYYY.")
+    @config_option
+    @db_option
+    @period_option
     @click.option("--output", "-o", "output",
                   help="Directory for the pages (default: ./statements-PERIOD); the file for "
                        "--format xlsx/json.")
     @click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both",
                   show_default=True, help="Language of the page's words and labels.")
-    @click.option("--format", "fmt_", type=click.Choice(["html", "xlsx", "json"]),
-                  default="html", show_default=True, help="Output format.")
+    @format_option("json", "xlsx", "html", default="html")
     @click.option("--pdf", is_flag=True, help="Also print each page to PDF (headless Chromium).")
     def statement(employees, config, db, period, output, lang, fmt_, pdf):
         """Write each employee's statement of a period: one printable (A4) HTML page per
@@ -33,10 +39,8 @@ def register_commands(cli):
         Example:
             scorecard statement A001 A002 -c acc/scorecard.toml -p 2026-10 -o statements/
         """
-        from scorecard.cli import _store
         from scorecard.output import to_json
         from scorecard.periods import Period
-        from scorecard.ruleset import load_ruleset
         from scorecard.statement import (
             file_name,
             statement_html,
@@ -45,11 +49,9 @@ def register_commands(cli):
             write_private,
         )
 
-        if not Path(config).is_file():
-            raise ScorecardError(f"rule set {config} not found: give it with -c FILE")
-        rs = load_ruleset(Path(config))
+        rs = open_ruleset(config)
         p = Period.from_user(period, rs.meta.period)
-        sts = statements(_store(config, db), rs, p, employees or None)
+        sts = statements(open_store(config, db), rs, p, employees or None)
         if fmt_ in ("xlsx", "json"):
             if pdf:
                 raise ScorecardError("--pdf goes with --format html")
