@@ -25,9 +25,8 @@ from concurrent.futures import as_completed as futures_completed
 from pathlib import Path
 
 import attrs
-import click
 
-from .errors import ScorecardError
+from .errors import Error, ScorecardError
 
 DASK_HINT = "pip install 'scorecard[dask]' (Dask distributed) on this machine and on the workers"
 
@@ -212,7 +211,7 @@ def run_site(task: SiteTask) -> dict:
                               else ev.fingerprints))
             if task.rows:
                 out["rows"] = result_rows(None, ev, ledger=True)
-    except click.ClickException as e:
+    except Error as e:  # the library's errors carry their exit code
         out.update(error=_restore(e.format_message(), names), exit_code=e.exit_code)
     except Exception as e:  # a broken plugin: this site fails, the others go on
         out.update(error=_restore(f"{type(e).__name__}: {e}", names), exit_code=1,
@@ -377,7 +376,7 @@ def run_group(configs, period: str, *, workers: int = 1, scheduler=None, ship_da
         if ship_data:
             try:
                 shipped = pack(config)
-            except click.ClickException as e:
+            except Error as e:  # the library's errors carry their exit code
                 outcomes[i] = _failed(i, config, e.format_message(), e.exit_code)
                 continue
         tasks.append(SiteTask(i, config, period, db is not None, expected, shipped))
