@@ -368,3 +368,13 @@ def test_annual_roll_up_reads_the_final_result_of_a_published_month(month, tmp_p
     report = annual(store, rs, 2026)
     assert report.row("E1").scores == {"2026-08": 91}
     assert report.runs["2026-08"] == run_id
+
+
+def test_no_run_is_stored_for_a_closed_period_whatever_stores_it(month, tmp_path):
+    store, rs, _ = month
+    cycle.publish(store, rs, "2026-08", by="Li")
+    cycle.close(store, rs, "2026-08", by="Zhao")
+    ev = evaluate_files(tmp_path, RULESET, FILES, "2026-08")
+    with pytest.raises(ScorecardError, match="t / main 2026-08 was closed by Zhao"):
+        record(store, ev)  # the library path under evaluate and group runs
+    assert [r["id"] for r in store.runs()] == [1]

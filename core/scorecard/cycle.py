@@ -266,6 +266,21 @@ def ensure_open(store, rs, period):
             f"again: scorecard reopen -c {rs.path} -p {st.period} --reason TEXT --by NAME")
 
 
+def refuse_closed(store, dataset, period_key, where=""):
+    """The backstop under every stored run (:func:`scorecard.engine.record_rows`): a closed
+    period gets no new run, whatever stores it (evaluate, a group run)."""
+    if not store.has_table("cycle_events"):
+        return
+    row = store.conn.execute(
+        "SELECT kind, actor, at, run_id FROM cycle_events WHERE dataset = ? AND period = ? AND "
+        "kind IN ('published', 'closed', 'reopened') ORDER BY id DESC LIMIT 1",
+        (dataset, period_key)).fetchone()
+    if row is not None and row[0] == "closed":
+        raise ScorecardError(f"{where or dataset} {period_key} was closed by {row[1]} at {row[2]} "
+                             f"(published run {row[3]}); it is locked: reopen it first "
+                             f"(scorecard reopen -p {period_key} --reason TEXT --by NAME)")
+
+
 # -- steps ------------------------------------------------------------------------------------
 def _insert(conn, **row) -> int:
     row.setdefault("at", now_text())

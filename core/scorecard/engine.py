@@ -672,6 +672,10 @@ def record_rows(store: Store, header: dict, period_key: str, fingerprints: dict,
 
     Inside an open ``store.transaction()`` the run joins it (a group stores all its sites' runs
     in one transaction)."""
+    from .cycle import refuse_closed
+
+    refuse_closed(store, header["dataset"], period_key,
+                  where=f"{header['org']} / {header['site']}")
     results, items, lines = rows
     run_id = store.next_run_id()
     for table in (results, items, lines):
