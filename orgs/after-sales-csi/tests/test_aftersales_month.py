@@ -250,15 +250,15 @@ def test_open_end_pending_leaves_out_complaints_not_yet_due(tmp_path):
 
 
 @pytest.mark.parametrize("old,new,key", [
-    ('limit = "7 wd"', 'limit = "7 wds"', "scorecards.csi.items[2].steps[2].limit"),
-    ('open_end = "late"', 'open_end = "later"', "scorecards.csi.items[2].open_end"),
+    ('limit = "7 wd"', 'limit = "7 wds"', "scorecards.csi.items[4].steps[2].limit"),
+    ('open_end = "late"', 'open_end = "later"', "scorecards.csi.items[0].open_end"),
     ('repeat_window_days = 30', 'repeat_window_days = -1',
      "scorecards.csi.items[1].repeat_window_days"),
     ('{ grade = "fair", min = 70, label_zh = "一般" },\n    { grade = "low", min = 60',
      '{ grade = "fair", min = 70, label_zh = "一般" },\n    { grade = "low", min = 75',
-     "scorecards.csi.items[0].score.bands[3].min"),
+     "scorecards.csi.items[2].score.bands[3].min"),
     ("score_from_defaults = false", "score_from_default = false",
-     "scorecards.csi.items[3].score_from_default"),
+     "scorecards.csi.items[5].score_from_default"),
 ])
 def test_rule_set_mistakes_name_the_key(tmp_path, old, new, key):
     from scorecard.errors import RuleSetError

@@ -26,6 +26,10 @@ class LikertParams:
     points_per_level: Fraction = Fraction(20)  # mean rating 1..5 × 20 -> 0..100
     levels: list[int] = attrs.Factory(lambda: [1, 5])
     rescale_missing: bool = True  # a dimension nobody answered is left out, others rescaled
+    # dimension -> "survey" (mean rating × points per level) or "operations" (the points, 0–100,
+    # of the earlier item named in ``operations``: a figure measured from operational data)
+    dimension_from: dict[str, str] = attrs.Factory(dict)
+    operations: dict[str, str] = attrs.Factory(dict)  # dimension -> earlier item id
 
 
 class Likert(MetricType):
@@ -54,6 +58,26 @@ class Likert(MetricType):
                                   f"column (ratings {p.levels[0]}..{p.levels[-1]})")
         if len(p.levels) != 2 or p.levels[0] >= p.levels[1]:
             raise SchemaError(f"{item.path}.levels", "expected [lowest, highest], e.g. [1, 5]")
+        earlier = []
+        for it in sc.items:
+            if it.id == item.id:
+                break
+            earlier.append(it.id)
+        for d, src in p.dimension_from.items():
+            at = f"{item.path}.dimension_from.{d}"
+            if d not in p.dimensions:
+                raise SchemaError(at, f"not a dimension (dimensions: {', '.join(p.dimensions)})")
+            if src not in ("survey", "operations"):
+                raise SchemaError(at, "one of survey, operations")
+            if src == "operations" and d not in p.operations:
+                raise SchemaError(f"{item.path}.operations", f"dimension {d} is measured from "
+                                  f"operations: name the item that measures it, "
+                                  f"operations = {{ {d} = \"ITEM\" }}")
+        for d, ref in p.operations.items():
+            if ref not in earlier:
+                shown = ", ".join(earlier) or "none"
+                raise SchemaError(f"{item.path}.operations.{d}", f"{ref!r} is not an item "
+                                  f"before this one (earlier items: {shown})")
 
     def sources(self, item):
         return {item.params.source: {*item.params.match, *item.params.dimensions}}
@@ -67,16 +91,32 @@ class Likert(MetricType):
         rows = ctx.query(f"SELECT employee_id, COUNT(*), {sel} FROM {ctx.table(p.source)} "
                          f"WHERE {where} GROUP BY employee_id", params)
         agg = {r[0]: r[1:] for r in rows}
+        ops = {d: p.operations[d] for d, src in p.dimension_from.items() if src == "operations"}
         out = {}
         for eid in ctx.employees:
-            if eid not in agg:
+            if eid not in agg and not ops:
                 out[eid] = Measure(None, (Line(item.id, f"{item.id}: no survey answers"),),
                                    {"answers": 0})
                 continue
-            n_rows, *stats = agg[eid]
+            n_rows, *stats = agg.get(eid, (0, *([None, 0, None, None] * len(dims))))
             parts, lines, used = [], [], Fraction(0)
             value = Fraction(0)
             for i, d in enumerate(dims):
+                if d in ops:
+                    # measured from operations: the earlier item's points (0–100)
+                    pts = ctx.outcomes[ops[d]][eid].points
+                    if pts is None:
+                        lines.append(Line(item.id, f"{item.id}: {d}: from operations "
+                                                   f"({ops[d]}): no data, left out"))
+                        continue
+                    w = p.dimensions[d]
+                    used += w
+                    value += w * pts
+                    if ctx.ledger:
+                        parts.append(f"{fmt(w)}×{fmt(pts)}")
+                        lines.append(Line(item.id, f"{item.id}: {d}: from operations "
+                                                   f"({ops[d]}) = {fmt(pts)}"))
+                    continue
                 s, n, mn, mx = stats[4 * i: 4 * i + 4]
                 if not n:
                     lines.append(Line(item.id, f"{item.id}: {d}: no answers, left out"))
