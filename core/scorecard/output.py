@@ -1,11 +1,15 @@
-"""Formatting of results as a table, JSON or CSV (the same for every command)."""
+"""Formatting of results as a table, JSON or CSV (the same for every command; commands go
+through :mod:`scorecard.render`)."""
 
 import contextlib
 import csv
 import io
 import json
+import re
 import sys
 import time
+from decimal import Decimal
+from fractions import Fraction
 
 
 @contextlib.contextmanager
@@ -36,10 +40,17 @@ def progress(label: str, unit: str, total: int | None = None):
             show(final=True)
 
 
-def table(rows: list[dict], columns: list[str], headers: list[str] | None = None) -> str:
+def table(rows: list[dict], columns: list[str], headers: list[str] | None = None,
+          places: int = 2, mode: str = "half_up") -> str:
     """A plain-text table of ``rows`` (dicts) with the given columns, aligned for terminals
-    (CJK characters count two columns)."""
+    (CJK characters count two columns).
+
+    Numbers follow one rule in every table: a column holding a number that is not whole shows
+    all its numbers with ``places`` decimals (the rule set's score places; rounded with
+    ``mode``, no ``≈``), so ``93.6092``, ``88.495`` and ``≈96.3333`` become ``93.61``,
+    ``88.50`` and ``96.33`` side by side; a column of whole numbers stays as it is."""
     headers = headers or columns
+    rows = _numbers_by_column(rows, columns, places, mode)
     cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
     widths = [max([_w(h)] + [_w(row[i]) for row in cells]) for i, h in enumerate(headers)]
     out = ["  ".join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(),
@@ -47,6 +58,52 @@ def table(rows: list[dict], columns: list[str], headers: list[str] | None = None
     for row in cells:
         out.append("  ".join(_pad(v, widths[i]) for i, v in enumerate(row)).rstrip())
     return "\n".join(out)
+
+
+_NUMBER = re.compile(r"≈?([+-]?)(\d+(?:\.\d+)?|\d+/\d+)")
+
+
+def as_number(value):
+    """``(sign_text, Fraction)`` when a table cell holds a number, else None. Strings count
+    when they are decimal text or ``n/d`` (how stored results hold exact values), with an
+    optional sign or ``≈``."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | Fraction | Decimal):
+        return ("", Fraction(value))
+    if isinstance(value, float):
+        return ("", Fraction(repr(value)))
+    if isinstance(value, str):
+        m = _NUMBER.fullmatch(value.strip())
+        if m:
+            v = Fraction(m.group(2))
+            return (m.group(1), -v if m.group(1) == "-" else v)
+    return None
+
+
+def format_number(value, places: int = 2, mode: str = "half_up") -> str:
+    """A number as a table shows it: ``places`` decimals, rounded with ``mode``, no ``≈``."""
+    from .numbers import quantize
+
+    parsed = as_number(value)
+    if parsed is None:
+        raise ValueError(f"not a number: {value!r}")
+    sign, v = parsed
+    step = Decimal(1).scaleb(-places) if places else Decimal(1)
+    text = format(quantize(v, step, mode), "f")
+    return "+" + text if sign == "+" else text
+
+
+def _numbers_by_column(rows, columns, places, mode):
+    out = [dict(r) for r in rows]
+    for col in columns:
+        parsed = [as_number(r.get(col)) for r in out]
+        if not any(p is not None and p[1].denominator != 1 for p in parsed):
+            continue  # whole numbers (or no numbers) stay as they are
+        for r, p in zip(out, parsed, strict=True):
+            if p is not None:
+                r[col] = format_number(r[col], places, mode)
+    return out
 
 
 def _w(text: str) -> int:

@@ -22,7 +22,6 @@ text when it terminates, else 4 places; stored results keep ``n/d``).
 """
 
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -36,7 +35,7 @@ import click
 
 from .errors import ScorecardError
 from .numbers import fmt, quantize
-from .output import table, to_csv, to_json
+from .output import format_number, table, to_csv, to_json
 
 __all__ = ["Document", "Writer", "WRITERS", "dec_text", "format_number", "register_writer",
            "render", "style_of", "table_text", "write"]
@@ -101,26 +100,6 @@ def style_of(ruleset) -> dict:
     return {"places": max(0, -step.as_tuple().exponent), "mode": ruleset.rounding.mode}
 
 
-_NUMBER = re.compile(r"≈?([+-]?)(\d+(?:\.\d+)?|\d+/\d+)")
-
-
-def _as_number(value):
-    """``(sign_text, Fraction)`` when a cell holds a number, else None. Strings count when they
-    are decimal text or ``n/d`` (how stored results hold exact values)."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | Fraction | Decimal):
-        return ("", Fraction(value))
-    if isinstance(value, float):
-        return ("", Fraction(repr(value)))
-    if isinstance(value, str):
-        m = _NUMBER.fullmatch(value.strip())
-        if m:
-            v = Fraction(m.group(2))
-            return (m.group(1), -v if m.group(1) == "-" else v)
-    return None
-
-
 def dec_text(value) -> str | None:
     """A value's decimal text for JSON and CSV output: exact when it terminates, else rounded
     half-even to 4 places (``None`` stays ``None``; ``n/d`` text is read as a fraction)."""
@@ -134,33 +113,10 @@ def dec_text(value) -> str | None:
     return str(quantize(value, "0.0001", "half_even")) if text.startswith("≈") else text
 
 
-def format_number(value, places: int = 2, mode: str = "half_up") -> str:
-    """A number as a table shows it: ``places`` decimals, rounded with ``mode``, no ``≈``."""
-    parsed = _as_number(value)
-    if parsed is None:
-        raise ValueError(f"not a number: {value!r}")
-    sign, v = parsed
-    step = Decimal(1).scaleb(-places) if places else Decimal(1)
-    text = format(quantize(v, step, mode), "f")
-    return "+" + text if sign == "+" else text
-
-
-def _table_rows(doc: Document) -> list[dict]:
-    out = [dict(r) for r in doc.rows]
-    for col in doc.columns:
-        parsed = [_as_number(r.get(col)) for r in out]
-        if not any(p is not None and p[1].denominator != 1 for p in parsed):
-            continue  # whole numbers (or no numbers) stay as they are
-        for r, p in zip(out, parsed, strict=True):
-            if p is not None:
-                r[col] = format_number(r[col], doc.places, doc.mode)
-    return out
-
-
 def table_text(doc: Document) -> str:
     """The ``table`` format: title, aligned columns (numbers by the one rule), footer."""
     parts = [doc.title] if doc.title else []
-    parts.append(table(_table_rows(doc), doc.columns, doc.headers))
+    parts.append(table(doc.rows, doc.columns, doc.headers, doc.places, doc.mode))
     parts.extend(doc.footer)
     return "\n".join(parts) + "\n"
 

@@ -18,7 +18,7 @@ from scorecard.options import (
     output_option,
     period_option,
 )
-from scorecard.render import Document, dec_text, render, style_of
+from scorecard.render import Document, dec_text, format_number, render, style_of
 
 from ..grading.bands import Band
 from ..scorers.item_band import band_text, item_band
@@ -159,6 +159,7 @@ def register_commands(cli):
         from scorecard.errors import ScorecardError
 
         rs, store = _open(config, db)
+        style = style_of(rs)
         got = hist(store, rs, employee)
         if not got:
             raise ScorecardError(f"no stored run of {rs.meta.org}/{rs.meta.site} has employee "
@@ -185,8 +186,10 @@ def register_commands(cli):
                 b = item_band(bands[it["item_id"]], v)
                 d[it["item_id"]] = _num(v)
                 d[f"{it['item_id']}_band"] = b.grade if b else None
-                d[f"{it['item_id']}_text"] = (f"{_num(v)} {band_text(b)}" if b else
-                                              (_num(v) if v is not None else "—"))
+                # the table's text cell: the number by the tables' one rule, then its band
+                shown = None if v is None else format_number(v, **style)
+                d[f"{it['item_id']}_text"] = (f"{shown} {band_text(b)}" if b else
+                                              (shown if v is not None else "—"))
             rows.append(d)
         if fmt_ == "table":
             for d in rows:
