@@ -286,3 +286,26 @@ def test_new_plugin_next_step_installs_the_test_dependencies(tmp_path):
     target = tmp_path / "scorecard-handling-time"
     assert r.output.splitlines()[-1] == (f"next: cd {target} && scorecard install -e '.[test]' "
                                          f"&& python -m pytest")
+
+
+def test_which_installed_plugins_help_imports(tmp_path, monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    from scorecard.cli import _may_register_commands
+
+    (tmp_path / "types_only_plugin.py").write_text("def register_metric_types(register): ...\n")
+    pkg = tmp_path / "commands_plugin"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("from .sub.cmds import *  # noqa\n")
+    (pkg / "sub" / "cmds.py").write_text("def register_commands(cli): ...\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def ep(module):
+        return EntryPoint(name=module, value=module, group="scorecard")
+
+    assert _may_register_commands(ep("types_only_plugin")) is False
+    assert _may_register_commands(ep("commands_plugin")) is True  # found in a sub-module
+    assert _may_register_commands(ep("not_installed_anywhere")) is True  # unknown: import it
+    import sys
+
+    assert "types_only_plugin" not in sys.modules and "commands_plugin" not in sys.modules

@@ -4,7 +4,8 @@ Each ``register_*`` hook receives a ``register`` callable; call it once per thin
 Registered objects are looked up by their ``name`` from the rule set's ``type = "..."`` keys, and
 two plugins registering the same name is an error that names both.
 
-The hooks are called once per process: ``register_commands`` when the CLI starts, the others
+The hooks are called once per process: ``register_commands`` when the CLI first needs plugin
+commands (listing them in ``--help``, or running one that is not built in), the others
 when the registry is first needed (:func:`scorecard.registry.get_registry`), newest plugin
 first. The registered objects' methods are then called once per rule per evaluation: never once
 per record.
@@ -116,6 +117,13 @@ def register_bundles(register):
 @hookspec
 def register_commands(cli):
     """Add commands to the ``scorecard`` click group.
+
+    Use the shared options of :mod:`scorecard.options` (``-c/--config``, ``--db``,
+    ``-p/--period``, ``--format``, ``-o/--output``) and print through :mod:`scorecard.render`,
+    so that a plugin command follows the same convention as the built-in ones (docs/cli.md).
+    Called lazily: ``scorecard --version`` and the built-in commands do not import plugins, and
+    ``scorecard --help`` imports only the installed plugins whose source mentions
+    ``register_commands``.
 
     :param cli: the :class:`click.Group`; decorate functions with ``@cli.command()``.
 
