@@ -242,6 +242,8 @@ def test_rejected_appeal_changes_nothing_and_late_decision_is_marked(month, cloc
     # answer by 5 working days after Mon 09-28: 09-29, 09-30, (National Day) 10-08, 10-09 and
     # Sat 10-10, a make-up working day → 10-10; decided on 10-14: late
     clock.day = date(2026, 10, 14)
+    assert [x.status for x in cycle.period_status(store, rs, "2026-08").appeals] == \
+        ["open, answer overdue"]
     d = cycle.decide(store, rs, "2026-08", a["id"], uphold=False, reason="lapses confirmed",
                      by="Wang")
     assert (d["late"], d["answer_deadline"]) == (1, "2026-10-10")

@@ -72,3 +72,15 @@ def test_negative_points_and_the_final_report(month, tmp_path):  # noqa: F811
     doc = json.loads(r.output)
     assert doc["result"]["kind"] == "run"
     assert {x["employee_id"]: x["score"] for x in doc["results"]}["E2"] == "90.00"
+
+
+def test_status_names_runs_evaluated_after_publication(month, tmp_path):  # noqa: F811
+    invoke(tmp_path, "publish", "--by", "Li")
+    r = CliRunner().invoke(cli, ["evaluate", "-c", str(tmp_path / "scorecard.toml"), "-p",
+                                 "2026-08"])
+    assert r.exit_code == 0, r.output  # published, not closed: a new run may be inspected
+    r = invoke(tmp_path, "status")
+    assert "run(s) 2 evaluated after publication: not payable; the published run stays run 1" \
+        in r.output
+    r = invoke(tmp_path, "report", "--format", "csv")
+    assert "final (published)" in r.output  # the report stays on the published run

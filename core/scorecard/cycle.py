@@ -118,8 +118,11 @@ class Appeal:
 
     @property
     def status(self) -> str:
-        """open, upheld or rejected (a decision without a change is a rejection)."""
+        """open, upheld or rejected (a decision without a change is a rejection); an open
+        appeal past its answer deadline is "open, answer overdue"."""
         if self.decision is None:
+            if self.answer_by is not None and today() > self.answer_by:
+                return "open, answer overdue"
             return "open"
         return "upheld" if self.decision["mode"] else "rejected"
 

@@ -80,6 +80,10 @@ def register_commands(cli):
         title = [f"{rs.meta.org} / {rs.meta.site} — {p.key}: {st.describe()}"]
         if st.run_id:
             title.append(f"run {st.run_id}: {completeness.summary(comp)}")
+        later = [r for r in st.runs if st.publication and r > st.publication["run_id"]]
+        if later:
+            title.append(f"run(s) {', '.join(map(str, later))} evaluated after publication: "
+                         f"not payable; the published run stays run {st.run_id}")
         if st.state == "published" and rs.process.appeal_answer_days is not None:
             title.append(f"appeals are answered within {rs.process.appeal_answer_days} working "
                          f"day(s) (process.appeal_answer_days)")
