@@ -76,7 +76,7 @@ def test_flags_in_json_csv_table_and_no_number_changes(cfg):
     assert r.exit_code == 0, r.output
     res = {x["employee_id"]: x for x in json.loads(r.stdout)["results"]}
     assert res["E1"]["flags"] == [{"id": "low", "label": "serious handling",
-                                   "label_zh": "严肃处理"}]
+                                   "label_zh": "严肃处理", "reason": "score 59.99 < 60"}]
     assert [f["id"] for f in res["E2"]["flags"]] == ["b_low"]
     assert res["E3"]["flags"] == []
     assert (res["E1"]["score"], res["E2"]["score"]) == ("59.99", "60.00")  # unchanged
@@ -97,8 +97,9 @@ def test_flags_are_stored_with_the_run_and_counted_by_report_and_explain(cfg):
     r = run.invoke(cli, ["report", "-c", cfg, "-p", "2026-10", "--format", "json"])
     res = {x["employee_id"]: x for x in json.loads(r.stdout)["results"]}
     assert [f["id"] for f in res["E1"]["flags"]] == ["low"]
-    assert json.loads(res["E1"]["data"]) == {"flags": [{"id": "low", "label": "serious handling",
-                                                        "label_zh": "严肃处理"}]}
+    assert json.loads(res["E1"]["data"]) == {"flags": [{
+        "id": "low", "label": "serious handling", "label_zh": "严肃处理",
+        "reason": "score 59.99 < 60"}]}
     r = run.invoke(cli, ["report", "-c", cfg, "-p", "2026-10"])
     assert "flags: b_low 1 (返修整改), low 1 (严肃处理)" in r.stdout
     r = run.invoke(cli, ["explain", "E2", "-c", cfg, "-p", "2026-10"])
@@ -129,3 +130,19 @@ def test_bad_flag_is_a_rule_set_error(tmp_path, flag, key, why):
     with pytest.raises(RuleSetError) as e:
         load_ruleset(tmp_path / "scorecard.toml")
     assert key in e.value.message and why in e.value.message
+
+
+def test_statement_shows_the_stored_flags(cfg, tmp_path):
+    run = CliRunner()
+    assert run.invoke(cli, ["evaluate", "-c", cfg, "-p", "2026-10"]).exit_code == 0
+    from scorecard.periods import Period
+    from scorecard.statement import statement_html, statements
+    from scorecard.store import Store
+
+    rs = load_ruleset(cfg)
+    store = Store(str(tmp_path / "scorecard.db"))
+    sts = {st.employee_id: st for st in statements(store, rs, Period.parse("2026-10"))}
+    assert [f["id"] for f in sts["E1"].flags] == ["low"]
+    assert sts["E3"].flags == []
+    page = statement_html(sts["E1"], "both")
+    assert 'data-flag="low"' in page and "严肃处理" in page and "score 59.99 &lt; 60" in page

@@ -22,7 +22,7 @@ import click
 
 from . import __version__
 from .errors import Error, EvaluationError, ScorecardError
-from .flags import count_flags, flag_dict, stored_flags
+from .flags import count_flags, stored_flags
 from .options import (
     config_option,
     db_option,
@@ -298,7 +298,7 @@ def _result_dict(er, ledger=True):
         "payout": None if er.payout is None else str(er.payout),
         "fines": str(er.fines) if er.fines else None,
         "focus": er.focus,
-        "flags": [flag_dict(f) for f in er.flags],
+        "flags": list(er.flags),
         "items": [{"id": o.item.id, "label": o.item.label, "label_zh": o.item.label_zh,
                    "section": o.item.section, "value": dec_text(o.measure.value),
                    "points": dec_text(o.points), "max": dec_text(o.item.max)}

@@ -54,7 +54,7 @@ class EmployeeResult:
     focus: list = attrs.Factory(list)
     status: str = "ok"
     notes: list = attrs.Factory(list)
-    flags: list = attrs.Factory(list)  # FlagSpec raised for this employee (no number changes)
+    flags: list = attrs.Factory(list)  # flags raised: {id, label, label_zh, reason} (no numbers)
 
     @property
     def employee_id(self):
@@ -420,10 +420,11 @@ def _stage_flags(run: CardRun):
                 what = f"{f.on} {f.use}"
             if x is None or not _FLAG_OPS[f.op](x, f.value):
                 continue
-            er.flags.append(f)
+            reason = f"{what} {fmt(x)} {f.op} {fmt(f.value)}"
+            er.flags.append(flag_dict(f, reason))
             names = " / ".join(n for n in (f.label or f.id, f.label_zh) if n)
-            er.lines.append(Line("flag", f"flag {f.id} ({names}): {what} {fmt(x)} {f.op} "
-                                         f"{fmt(f.value)} (scorecards.{run.scorecard.id}.flags; "
+            er.lines.append(Line("flag", f"flag {f.id} ({names}): {reason} "
+                                         f"(scorecards.{run.scorecard.id}.flags; "
                                          f"no points change)"))
 
 
@@ -586,7 +587,7 @@ def result_rows(run_id, ev: Evaluation, ledger: bool = True):
             "fines": str(er.fines) if er.fines else None,
             "focus": json.dumps(er.focus),
             # the flags raised (no number): JSON, so a run without flags hashes as before
-            "data": _HASH_JSON({"flags": [flag_dict(f) for f in er.flags]})
+            "data": _HASH_JSON({"flags": er.flags})
             if er.flags else None,
         })
         for n, o in enumerate(er.items):

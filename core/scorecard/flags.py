@@ -6,9 +6,10 @@ it is stored with the result (the results row's ``data`` JSON), shown by ``evalu
 import json
 
 
-def flag_dict(f) -> dict:
-    """A raised flag as stored and shown: its id and its English and Chinese labels."""
-    return {"id": f.id, "label": f.label or f.id, "label_zh": f.label_zh}
+def flag_dict(f, reason: str = "") -> dict:
+    """A raised flag as stored and shown: its id, its English and Chinese labels and why
+    (``score 59.53 < 60``)."""
+    return {"id": f.id, "label": f.label or f.id, "label_zh": f.label_zh, "reason": reason}
 
 
 def stored_flags(result_row) -> list:

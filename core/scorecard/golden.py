@@ -195,7 +195,7 @@ def run_case(rs, path: Path, touched: dict) -> CaseResult:
                                     f"{got or 'none'}")
         if "flags" in exp:
             res.checked += 1
-            got_flags = sorted(f.id for f in er.flags)
+            got_flags = sorted(f["id"] for f in er.flags)
             if sorted(exp["flags"] or []) != got_flags:
                 res.failures.append(f"{eid} flags: expected {sorted(exp['flags']) or 'none'}, "
                                     f"got {got_flags or 'none'}")

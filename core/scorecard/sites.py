@@ -6,7 +6,7 @@ from fractions import Fraction
 import attrs
 
 from .compare import NONE, grade_order
-from .flags import count_flags, flag_dict
+from .flags import count_flags
 from .numbers import fmt, quantize
 
 #: score bands of the distribution: (label, lower bound inclusive); the first has no lower bound
@@ -82,7 +82,7 @@ def site_summary(rs, ev, top=5) -> dict:
         "payout_per_head": q(payout / head, r.money) if head else None,
         "distribution": dist, "grades": grades,
         # consequence flags raised (scorecards' flags), employees per flag id
-        "flags": count_flags({"flags": [flag_dict(f) for f in er.flags]} for er in results),
+        "flags": count_flags({"flags": er.flags} for er in results),
         "most_lost": [{"item": k, "label": v[2].label, "lost_total": fmt(v[0]),
                        "lost_per_head": q(v[0] / len(scored), r.score),
                        "employees_losing": v[1]} for k, v in most],
