@@ -45,13 +45,23 @@ EXEMPT = {("demo", "db"): "demo's store is a temporary one unless --db names one
 
 
 def all_commands():
-    return dict(sorted(cli.load_plugin_commands().items()))
+    """Every command, sub-commands of groups too (``appeal add``), by its full name."""
+    out = {}
+
+    def walk(prefix, commands):
+        for name, command in commands.items():
+            out[f"{prefix}{name}"] = command
+            if isinstance(command, click.Group):
+                walk(f"{prefix}{name} ", command.commands)
+
+    walk("", cli.load_plugin_commands())
+    return dict(sorted(out.items()))
 
 
 @pytest.mark.parametrize("name", list(all_commands()))
 def test_shared_options_are_the_same_everywhere(name):
     command = all_commands()[name]
-    help_text = CliRunner().invoke(cli, [name, "--help"]).output
+    help_text = CliRunner().invoke(cli, [*name.split(), "--help"]).output
     assert help_text.startswith("Usage: "), help_text
     names = {p.name for p in command.params}
     for param in command.params:
@@ -309,3 +319,18 @@ def test_which_installed_plugins_help_imports(tmp_path, monkeypatch):
     import sys
 
     assert "types_only_plugin" not in sys.modules and "commands_plugin" not in sys.modules
+
+
+def test_the_rule_set_as_an_argument_still_works_with_a_note(tmp_path):
+    cfg = tmp_path / "r.toml"
+    cfg.write_text('[ruleset]\norg = "o"\n[scorecards.s]\n[[scorecards.s.items]]\nid = "i"\n'
+                   'type = "count"\nsource = "employees"\nmax = 10\n[sources.employees]\n'
+                   'path = "e.csv"\ncolumns = { employee_id = "str", name = "str", '
+                   'site = "str", role = "str", level = "str" }\n')
+    (tmp_path / "e.csv").write_text("employee_id,name,site,role,level\n")
+    old = CliRunner().invoke(cli, ["show", str(cfg), "--format", "json"])
+    new = CliRunner().invoke(cli, ["show", "-c", str(cfg), "--format", "json"])
+    assert old.exit_code == new.exit_code == 0, old.output
+    assert old.stdout == new.stdout
+    assert "`scorecard show RULESET` is deprecated: use `scorecard show -c RULESET`" in old.stderr
+    assert "deprecated" not in new.stderr

@@ -19,7 +19,7 @@ from scorecard.options import (
     output_option,
     period_option,
 )
-from scorecard.render import Document, format_number, render, style_of, write
+from scorecard.render import Document, format_number, render, style_for, style_of, write
 
 
 @click.command()
@@ -168,3 +168,4 @@ def test_style_of_a_ruleset():
             score, mode = "0.1", "half_even"
 
     assert style_of(R) == {"places": 1, "mode": "half_even"}
+    assert style_for("1") == {"places": 0, "mode": "half_up"}  # whole points: no decimals

@@ -34,7 +34,7 @@ from .options import (
 )
 from .output import progress
 from .periods import Period
-from .render import Document, dec_text, render, style_of, table_text, write
+from .render import Document, dec_text, render, style_for, style_of, table_text, write
 
 __all__ = ["ExitCode", "cli", "dec_text", "main"]
 
@@ -366,16 +366,7 @@ def _style_of_text(ruleset_text) -> dict:
     """The number style (:func:`scorecard.render.style_of`) of a stored run's rule set."""
     try:
         rounding = tomllib.loads(ruleset_text or "").get("rounding", {})
-    except tomllib.TOMLDecodeError:
-        rounding = {}
-
-    class _R:  # only what style_of reads
-        class rounding:  # noqa: N801
-            score = str(rounding.get("score", "0.01"))
-            mode = rounding.get("mode", "half_up")
-
-    try:
-        return style_of(_R)
+        return style_for(rounding.get("score", "0.01"), rounding.get("mode", "half_up"))
     except Exception:  # a stored text we cannot read: the default rule
         return {}
 

@@ -38,7 +38,7 @@ from .numbers import fmt, quantize
 from .output import format_number, table, to_csv, to_json
 
 __all__ = ["Document", "Writer", "WRITERS", "dec_text", "format_number", "register_writer",
-           "render", "style_of", "table_text", "write"]
+           "render", "style_for", "style_of", "table_text", "write"]
 
 
 @attrs.define
@@ -96,8 +96,13 @@ def register_writer(name: str, function, *, binary: bool = False, encoding: str 
 
 def style_of(ruleset) -> dict:
     """``{"places": n, "mode": m}`` of a rule set's score rounding, for :class:`Document`."""
-    step = Decimal(str(ruleset.rounding.score))
-    return {"places": max(0, -step.as_tuple().exponent), "mode": ruleset.rounding.mode}
+    return style_for(ruleset.rounding.score, ruleset.rounding.mode)
+
+
+def style_for(score_step="0.01", mode: str = "half_up") -> dict:
+    """``{"places": n, "mode": m}`` for a score rounding step such as ``"0.01"`` (2 places)."""
+    step = Decimal(str(score_step))
+    return {"places": max(0, -step.as_tuple().exponent), "mode": mode}
 
 
 def dec_text(value) -> str | None:
