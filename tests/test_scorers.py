@@ -106,7 +106,7 @@ def test_discretionary_base_above_the_max_is_an_error(tmp_path):
     with pytest.raises(DataError) as e:
         run(tmp_path, EVENTS_SRC, _deduct('{ type = "deduct", base_source = "marks" }'),
             {"lapses.csv": _lapses(0, 0), "marks.csv": marks})
-    assert "marks.csv:2: mark 11 for polite is outside 0..10" in e.value.message
+    assert "marks.csv:2:mark: mark 11 for polite is outside 0..10" in e.value.message
 
 
 # -- shortfall -----------------------------------------------------------------------------

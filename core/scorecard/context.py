@@ -89,40 +89,46 @@ class Context:
     def match_where(self, source: str, match: dict | None, prefix: str = ""):
         """SQL condition for ``match = { column = value | [values] | { op = ">=", value = n } }``
         (booleans compare as 1/0; ``{ null = true }`` selects blank cells)."""
-        if not match:
-            return "1", []
-        parts, params = [], []
-        types = self.ruleset.columns.get(source, {})
-        for col, want in match.items():
-            c = f"{prefix}[{col}]"
-            kind = types[col].type if col in types else None
-            if kind == "decimal":
-                # decimals are stored as exact text: compared as text, "10" < "3"
-                c = f"CAST({c} AS REAL)"
-            value = _converter(kind)
-            if isinstance(want, dict):
-                if "null" in want:
-                    parts.append(f"{c} IS {'' if want['null'] else 'NOT '}NULL")
-                    continue
-                op = want.get("op", "=")
-                if op not in COMPARISONS:
-                    raise ScorecardError(f"match.{col}.op: {op!r} is not a comparison (use one "
-                                         f"of {', '.join(COMPARISONS)})")
-                parts.append(f"{c} {op} ?")
-                params.append(value(want.get("value")))
-            elif isinstance(want, list | tuple):
-                parts.append(f"{c} IN ({', '.join('?' * len(want))})")
-                params.extend(value(w) for w in want)
-            else:
-                parts.append(f"{c} = ?")
-                params.append(value(want))
-        return " AND ".join(parts), params
+        return match_where(self.ruleset, source, match, prefix)
 
     def where(self, source: str, match: dict | None = None, prefix: str = ""):
         """Period condition and match condition together."""
         ps, pp = self.period_where(source, prefix=prefix)
         ms, mp = self.match_where(source, match, prefix=prefix)
         return f"({ps}) AND ({ms})", pp + mp
+
+
+def match_where(rs, source: str, match: dict | None, prefix: str = ""):
+    """:meth:`Context.match_where` for a rule set without an evaluation (ingest's range
+    checks)."""
+    if not match:
+        return "1", []
+    parts, params = [], []
+    types = rs.columns.get(source, {})
+    for col, want in match.items():
+        c = f"{prefix}[{col}]"
+        kind = types[col].type if col in types else None
+        if kind == "decimal":
+            # decimals are stored as exact text: compared as text, "10" < "3"
+            c = f"CAST({c} AS REAL)"
+        value = _converter(kind)
+        if isinstance(want, dict):
+            if "null" in want:
+                parts.append(f"{c} IS {'' if want['null'] else 'NOT '}NULL")
+                continue
+            op = want.get("op", "=")
+            if op not in COMPARISONS:
+                raise ScorecardError(f"match.{col}.op: {op!r} is not a comparison (use one "
+                                     f"of {', '.join(COMPARISONS)})")
+            parts.append(f"{c} {op} ?")
+            params.append(value(want.get("value")))
+        elif isinstance(want, list | tuple):
+            parts.append(f"{c} IN ({', '.join('?' * len(want))})")
+            params.extend(value(w) for w in want)
+        else:
+            parts.append(f"{c} = ?")
+            params.append(value(want))
+    return " AND ".join(parts), params
 
 
 def _sql_value(v):

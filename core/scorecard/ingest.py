@@ -378,6 +378,50 @@ def _check_employees(conn, rs, names, quarantine, problems, quarantined):
                          f"(SELECT employee_id FROM [{emp}])")
 
 
+def _check_ranges(conn, rs, loaded, quarantine, problems, quarantined):
+    """The values the rules will refuse in any period (declared by their types'
+    ``data_ranges``: a mark above the item's max ...), checked on the rows of each scorecard's
+    own employees before the ingest commits: a file holding one is not stored at all."""
+    from .context import match_where
+    from .numbers import to_fraction
+
+    registry = get_registry()
+    emp = source_table(rs.dataset, "employees")
+    role = "role" in rs.columns["employees"]
+    roles = dict(conn.execute(f"SELECT employee_id, {'role' if role else 'NULL'} FROM [{emp}]"))
+    for sc in rs.scorecards.values():
+        members = {e for e, r in roles.items() if rs.scorecard_for_role(r or "") is sc}
+        for kind, type_name, spec, path in sc.typed_specs():
+            fn = getattr(registry.get(kind, type_name), "data_ranges", None)
+            if fn is None:
+                continue
+            ranges = registry.call(kind, type_name, "data_ranges", path, fn, rs, sc, spec) or ()
+            for r in ranges:
+                if r.source not in loaded or "employee_id" not in rs.columns.get(r.source, {}):
+                    continue
+                table = source_table(rs.dataset, r.source)
+                where, params = match_where(rs, r.source, r.match)
+                file = rs.file_name(r.source)
+                bad_lines = []
+                for line, eid, value in conn.execute(
+                        f"SELECT _line, employee_id, [{r.column}] FROM [{table}] WHERE {where} "
+                        f"ORDER BY _line", params):
+                    if value is None or eid not in members:
+                        continue
+                    reason = r.check(to_fraction(value))
+                    if reason is None:
+                        continue
+                    if quarantine:
+                        quarantined.append((rs.dataset, r.source, file, line, reason,
+                                            json.dumps([eid, str(value)])))
+                        bad_lines.append(line)
+                    else:
+                        problems.append((f"{file}:{line}:{r.column}", reason))
+                if bad_lines:
+                    conn.executemany(f"DELETE FROM [{table}] WHERE _line = ?",
+                                     [(n,) for n in bad_lines])
+
+
 def ingest(store: Store, rs, only_changed=True, quarantine=False, progress=None) -> dict:
     """Ingest the rule set's sources. Returns ``{source: (status, rows)}`` with status
     ``"ingested"`` or ``"unchanged"``. Raises :class:`DataError` with every problem found (and
@@ -427,6 +471,8 @@ def _ingest(store, rs, conn, todo, fingerprints, report, quarantine, problems, q
         check = list(rs.sources) if "employees" in todo else todo
         if not problems:
             _check_employees(conn, rs, check, quarantine, problems, quarantined)
+        if not problems:
+            _check_ranges(conn, rs, set(todo), quarantine, problems, quarantined)
         if problems:
             raise DataError(problems, hint="Fix the rows above (or run with --quarantine to keep "
                                            "the good rows and set the bad ones aside).")

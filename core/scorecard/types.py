@@ -4,6 +4,7 @@ All numbers are exact :class:`fractions.Fraction` (see :mod:`scorecard.numbers`)
 scores are rounded by the engine, once, by the rule set's declared policy.
 """
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -81,6 +82,21 @@ class Payout:
     lines: tuple[Line, ...] = ()
 
 
+@attrs.frozen
+class ValueRange:
+    """Values of a source that a rule refuses in any period (a supervisor's mark above the
+    item's max, a rubric mark outside 1..10): a type's ``data_ranges`` declares them so that
+    ingest refuses such a file before it commits, instead of storing it and failing later at
+    evaluation. ``match`` selects the rows as an item's ``match`` does; ``check(value)`` gets
+    each non-blank value as a Fraction and returns None, or the reason it is refused (the same
+    words the evaluation would use)."""
+
+    source: str
+    column: str
+    check: Callable[[Fraction], str | None]
+    match: dict = attrs.Factory(dict)
+
+
 class _Typed:
     #: the name used in the rule set's ``type = "..."``
     name: str = ""
@@ -95,6 +111,9 @@ class _Typed:
     #: :class:`scorecard.check.Finding` objects or ``(path, message)`` /
     #: ``(severity, path, message)`` tuples
     check = None
+    #: optional ``data_ranges(rs, scorecard, spec)``: :class:`ValueRange` objects, checked by
+    #: ingest on every row of the scorecard's employees before anything is committed
+    data_ranges = None
 
 
 class SourceType(_Typed):

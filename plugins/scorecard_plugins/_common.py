@@ -10,6 +10,7 @@ from scorecard.errors import DataError
 from scorecard.numbers import fmt, to_fraction
 from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
+from scorecard.types import ValueRange
 
 
 def check_match(rs, source, match, path):
@@ -117,10 +118,27 @@ def base_marks(ctx, item, spec) -> dict:
     out = {}
     for eid, ref, (mark,) in single_rows(ctx, src, rows, f"{item.id} mark"):
         m = to_fraction(mark)
-        if m < 0 or (item.max is not None and m > item.max):
-            raise DataError([(ref, f"mark {fmt(m)} for {item.id} is outside 0..{fmt(item.max)}")])
+        problem = _mark_problem(item, m)
+        if problem:
+            raise DataError([(f"{ref}:{spec.base_value_column}", problem)])
         out[eid] = (m, ref)
     return out
+
+
+def base_ranges(rs, sc, item) -> list:
+    """The range of a scorer's recorded base marks (0..the item's max), for ingest to check
+    (:class:`scorecard.types.ValueRange`)."""
+    p = item.score.params
+    if not p.base_source:
+        return []
+    return [ValueRange(p.base_source, p.base_value_column, lambda m: _mark_problem(item, m),
+                       {p.base_item_column: item.id})]
+
+
+def _mark_problem(item, m):
+    if m < 0 or (item.max is not None and m > item.max):
+        return f"mark {fmt(m)} for {item.id} is outside 0..{fmt(item.max)}"
+    return None
 
 
 @attrs.frozen

@@ -13,7 +13,7 @@ from scorecard.errors import DataError
 from scorecard.numbers import fmt, to_fraction
 from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
-from scorecard.types import Line, Measure, MetricType
+from scorecard.types import Line, Measure, MetricType, ValueRange
 
 from .._common import check_match, single_rows
 
@@ -21,13 +21,20 @@ from .._common import check_match, single_rows
 def _check_recorded(p, f, at, name, noun):
     """A recorded value or mark ``f`` lies within ``p.min..p.value_max`` and, when the rubric
     lists them, is one of ``p.allowed``; ``at`` is the cell's ``file:line:column``."""
+    problem = _recorded_problem(p, f, name, noun)
+    if problem:
+        raise DataError([(at, problem)])
+
+
+def _recorded_problem(p, f, name, noun):
     hi = p.value_max if p.value_max is not None else p.max
     if (p.min is not None and f < p.min) or (hi is not None and f > hi):
-        raise DataError([(at, f"{fmt(f)} is outside {fmt(p.min)}..{fmt(hi)} for {name}; correct "
-                              f"the {noun} (or the item's min/value_max)")])
+        return (f"{fmt(f)} is outside {fmt(p.min)}..{fmt(hi)} for {name}; correct the {noun} "
+                f"(or the item's min/value_max)")
     if p.allowed and f not in p.allowed:
-        raise DataError([(at, f"{fmt(f)} is not a {noun} the rubric of {name} allows (allowed: "
-                              f"{', '.join(fmt(a) for a in p.allowed)}); correct the mark")])
+        return (f"{fmt(f)} is not a {noun} the rubric of {name} allows (allowed: "
+                f"{', '.join(fmt(a) for a in p.allowed)}); correct the mark")
+    return None
 
 
 # -- recorded values ---------------------------------------------------------------------------
@@ -48,6 +55,11 @@ class Lookup(MetricType):
     Params = LookupParams
     description = "A value recorded per employee and period (a rubric mark, a level, a KPI "\
                   "column), range-checked."
+
+    def data_ranges(self, rs, sc, item):
+        p = item.params
+        return [ValueRange(p.source, p.column,
+                           lambda f: _recorded_problem(p, f, item.id, "value"), dict(p.match))]
 
     def validate(self, rs, sc, item):
         p = item.params
@@ -118,6 +130,12 @@ class RaterMean(MetricType):
     name = "rater_mean"
     Params = RaterParams
     description = "Mean of the raters' marks for an item (self / superior / panel)."
+
+    def data_ranges(self, rs, sc, item):
+        p = item.params
+        return [ValueRange(p.source, p.value_column,
+                           lambda f: _recorded_problem(p, f, p.item_value, "mark"),
+                           {p.item_column: p.item_value})]
 
     def validate(self, rs, sc, item):
         p = item.params

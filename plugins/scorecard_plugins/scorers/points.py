@@ -11,7 +11,7 @@ from scorecard.numbers import ceil_div, clamp, fmt, lean, to_fraction
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Scored, Scorer
 
-from .._common import BaseParams, base_for, base_marks, validate_base
+from .._common import BaseParams, base_for, base_marks, base_ranges, validate_base
 
 
 def _clamp(item, v):
@@ -34,6 +34,8 @@ class Deduct(Scorer):
     Params = DeductParams
     description = "points = clamp(base − per × value, 0, max); base = the item max or the "\
                   "supervisor's discretionary mark for the period."
+
+    data_ranges = staticmethod(base_ranges)
 
     def validate(self, rs, sc, item):
         validate_base(rs, item, item.score.params, f"{item.path}.score")
@@ -76,6 +78,8 @@ class Shortfall(Scorer):
     name = "shortfall"
     Params = ShortfallParams
     description = "Full base at or above the target; − per_step for every started step below it."
+
+    data_ranges = staticmethod(base_ranges)
 
     def validate(self, rs, sc, item):
         p = item.score.params
