@@ -665,21 +665,24 @@ def read_toml(path: Path) -> tuple[str, dict]:
         raise RuleSetError(path, "", f"a number with more than {MAX_DIGITS} digits (numbers in a "
                            f"rule set have at most {MAX_DIGITS} before the decimal point) ({e})",
                            line) from None
-    deep = _too_deep(data)
-    if deep is not None:
-        raise RuleSetError(path, deep, f"nested more than {MAX_NESTING} levels deep; a rule set "
-                           f"needs a few", locate(text, deep))
+    bad = _unusable(data)
+    if bad is not None:
+        raise RuleSetError(path, bad[0], bad[1], locate(text, bad[0]))
     return text, data
 
 
-def _too_deep(data) -> str | None:
-    """The key path of the first value nested deeper than MAX_NESTING, else None (iterative:
-    a recursive walk is what breaks on such input)."""
+def _unusable(data) -> tuple[str, str] | None:
+    """``(key path, reason)`` of the first value no rule can use -- nested deeper than
+    MAX_NESTING, an integer beyond 64 bits (SQLite's, where match values go) -- else None.
+    Iterative: a recursive walk is what breaks on such input."""
     stack = [(data, "", 0)]
     while stack:
         value, path, depth = stack.pop()
         if depth > MAX_NESTING:
-            return path
+            return path, f"nested more than {MAX_NESTING} levels deep; a rule set needs a few"
+        if type(value) is int and not -(2**63) <= value < 2**63:
+            return path, (f"{str(value)[:20]}… is too large for an integer (at most "
+                          f"9223372036854775807)")
         if isinstance(value, dict):
             stack.extend((v, f"{path}.{k}" if path else str(k), depth + 1)
                          for k, v in value.items())
