@@ -216,6 +216,10 @@ def test_excel_serials_in_xlsx(tmp_path):
     # 46298 = 2026-10-03 (serial 1 = 1900-01-01; 46296 = 2026-10-01); .375 = 9:00
     ws.append(["c1", "E1", 46298.375, 1, 5])
     ws.append(["c2", "E1", "2026/10/4 10:00", 1, 5])
+    # a time read back a microsecond short of the second (binary fractions of a day)
+    import datetime as dt
+
+    ws.append(["c3", "E1", dt.datetime(2026, 10, 5, 9, 4, 59, 999999), 1, 5])
     wb.save(tmp_path / "calls.xlsx")
     rs = RS.replace('path = "calls.csv"', 'type = "xlsx"\npath = "calls.xlsx"')
     config = _files(tmp_path, rs=rs)
@@ -227,7 +231,8 @@ def test_excel_serials_in_xlsx(tmp_path):
     rows = store.conn.execute(f"SELECT at FROM [{_table(config)}] ORDER BY "
                               f"call_id").fetchall()
     assert [format_timestamp(a) for (a,) in rows] == ["2026-10-03 09:00:00",
-                                                       "2026-10-04 10:00:00"]
+                                                       "2026-10-04 10:00:00",
+                                                       "2026-10-05 09:05:00"]
 
 
 def test_excel_serials_only_from_xlsx(tmp_path):

@@ -5,7 +5,8 @@ machine may be busy), each example a real load + ingest + evaluation in SQLite.
 Invariants checked for every employee:
 - each item's points lie within [0, item max] (scorers clamp);
 - the score lies within the scorecard's total bounds;
-- the payout is never negative (floor 0, fines not netted);
+- the payout is never negative (floor 0, fines not netted), and an unscored employee (no
+  activity in the period) is not paid;
 - the grade is the first band (highest first) whose min the rounded score reaches;
 - the results do not depend on the order of the rows in the files;
 - evaluating the same input twice gives the same results.
@@ -142,6 +143,10 @@ def test_evaluation_invariants(tmp_path, ruleset, dataset):
     employees, rows, seed = dataset
     ev, first = _evaluate(tmp_path, rs_text, employees, rows)
     for er in ev.results:
+        if er.score is None:
+            # no row in October: unscored (on_no_activity's default), and so never paid
+            assert er.status != "ok" and not er.payout, (er.employee_id, er.status, er.payout)
+            continue
         for o in er.items:
             assert 0 <= o.points <= o.item.max, (er.employee_id, o.item.id, o.points)
         assert low <= Fraction(er.score) <= high, (er.employee_id, er.score)

@@ -8,7 +8,7 @@ is stored: the evaluations happen in a temporary database.
 
 import copy
 import tempfile
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
 
@@ -82,7 +82,9 @@ def _grade(er):
 def _delta(a, b):
     if a is None or b is None:
         return None
-    return str(Decimal(b) - Decimal(a))
+    # exact: the default context keeps 28 digits
+    with localcontext(prec=200):
+        return str(Decimal(b) - Decimal(a))
 
 
 def compare(path_a, path_b, period: str, data: str = "a", db=None) -> Comparison:

@@ -233,6 +233,11 @@ def _cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
+        us = value.microsecond
+        if us and (us <= 1000 or us >= 999000):
+            # Excel keeps a time as a binary fraction of a day: 09:05 may read back as
+            # 09:04:59.999999; within a millisecond of a whole second is that second
+            value = value.replace(microsecond=0) + dt.timedelta(seconds=us >= 999000)
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
