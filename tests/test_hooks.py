@@ -16,6 +16,7 @@ from scorecard.sources import RawTable
 from scorecard.testing import evaluate_files, registered, write_files
 from scorecard.types import (
     Adjustment,
+    AnnualType,
     Grade,
     GradingType,
     Line,
@@ -202,6 +203,44 @@ def test_hook_register_grading_types(tmp_path):
         ev = evaluate_files(tmp_path, ruleset, FILES, "2026-10")
     assert ev.result("E1").grade.grade == "pass"  # 2 ≥ 2: the boundary passes
     assert ev.result("E2").grade.grade == "fail"  # 1 < 2
+
+
+def test_hook_register_annual_types(tmp_path):
+    # a year-end scheme of a fourth organisation: the best period score decides, "A" from `at`
+    import attrs as attrs_
+
+    from scorecard.annual import annual
+    from scorecard.ruleset import load_ruleset
+    from scorecard.store import Store
+
+    @attrs.frozen
+    class BestMonthParams:
+        at: Fraction
+
+    class BestMonth(AnnualType):
+        name = "best_month"
+        Params = BestMonthParams
+
+        def grade_year(self, spec, periods, rows):
+            out = []
+            for r in rows:
+                best = max(r.scores.values())
+                out.append(attrs_.evolve(r, total=best, grade="A" if best >= spec.params.at
+                                         else "B", reasons=(f"best period {best}",)))
+            return out
+
+    ruleset = HEAD + EVENTS_ITEM + '[scorecards.agent.annual]\ntype = "best_month"\nat = 2\n'
+    with registered(plugin("register_annual_types", BestMonth())):
+        write_files(tmp_path, {"scorecard.toml": ruleset, **FILES})
+        rs = load_ruleset(tmp_path / "scorecard.toml")
+        store = Store(tmp_path / "scorecard.db")
+        for month in ("2026-10", "2026-11"):
+            ev = evaluate_files(tmp_path, ruleset, FILES, month, store=store, keep=True)
+            assert ev.run_id is not None
+        rep = annual(store, rs, 2026)
+    # E1: 2 events in October, 1 in November: best 2 ≥ 2 -> "A"; E2: best 1 < 2 -> "B"
+    assert (rep.row("E1").total, rep.row("E1").grade) == (2, "A")
+    assert (rep.row("E2").total, rep.row("E2").grade) == (1, "B")
 
 
 def test_hook_register_payout_types(tmp_path):

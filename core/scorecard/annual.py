@@ -7,36 +7,21 @@ organisation and site — for the year-end grade, the final result (published ru
 reproducible as the runs it names. A period
 without a run, or an employee without a score in it, is reported, never filled in.
 
-Year-end grade (``[scorecards.X.annual]``, defaults from the after-sales rules):
-
-- The annual total is the mean (or sum) of the employee's period scores (the rounded, published
-  scores). Employees with a total are *graded*; G is their number.
-- Rank from the top ``r_top`` = 1 + the number of graded employees with a higher total (ties share
-  the better rank); from the bottom ``r_bottom`` = 1 + the number with a lower total.
-- "Within the top p %" means ``r_top ≤ cut(p)``, "within the bottom p %" ``r_bottom ≤ cut(p)``,
-  where ``cut(p) = p % × G`` rounded down (``rank_round = "down"``: in a group of 5 nobody is in
-  the top 10 %) or up (``"up"``: at least one person when p > 0).
-- fail: ``consecutive`` periods in a row (no gap) scored below ``fail_below``, or within the bottom
-  ``fail_pct`` %; otherwise excellent: within the top ``excellent_pct`` % and every period ≥
-  ``excellent_min``; otherwise good: within the top ``good_pct`` % and more than ``most_share`` of
-  the periods ≥ ``good_min``; otherwise pass.
-- ``missing = "no_grade"``: an employee with any period of the year unscored (no run, not in the
-  run, or no score) gets no grade and is not counted in G; ``"evaluated_only"`` grades from the
-  scored periods (a gap breaks a run of low periods) and lists the others.
+Year-end grade (``[scorecards.X.annual]``): the core finds the latest run of each period of the
+year and every employee's period scores (or why a period has none); the scorecard's annual
+type, a plugin registered through ``register_annual_types``, grades them. The built-in
+``ranked_year`` (the after-sales rules, and the default when the table names no type) is
+described in :mod:`scorecard_plugins.grading.year_end`.
 """
 
-import math
 from decimal import Decimal
 from fractions import Fraction
 
 import attrs
 
-from .errors import ScorecardError
-from .numbers import fmt
+from .errors import EvaluationError, ScorecardError
 from .periods import Period
-from .ruleset import AnnualSpec
-
-GRADES = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
+from .registry import get_registry
 
 
 def year_periods(kind: str, year: int) -> list[str]:
@@ -70,10 +55,11 @@ class AnnualRow:
     rank_bottom: int | None = None
     grade: str | None = None
     reasons: tuple[str, ...] = ()
+    grade_label_zh: str = ""  # the annual type's Chinese label of the grade
 
     @property
     def grade_zh(self):
-        return GRADES.get(self.grade, "")
+        return self.grade_label_zh
 
 
 @attrs.frozen
@@ -139,100 +125,29 @@ def annual(store, rs, year: int) -> AnnualReport:
                 scores[p] = _score(got[0])
         rows.append(AnnualRow(eid, info["name"], info["role"], info["scorecard"], scores, missing))
     graded = []
+    reg = get_registry()
     for sc_id in sorted({r.scorecard for r in rows}):
         spec = rs.scorecards[sc_id].annual
         group = [r for r in rows if r.scorecard == sc_id]
-        graded += _grade_group(spec, periods, group)
+        scheme = reg.get("annual", spec.type)
+        got = reg.call("annual", spec.type, "grade_year", spec.path, scheme.grade_year, spec,
+                       tuple(periods), group)
+        graded += _expect_rows(reg, spec, got, group)
     return AnnualReport(year, tuple(periods), {p: (r["id"] if r else None)
                                                for p, r in runs.items()}, tuple(graded),
                         {p: r["ruleset_hash"] for p, r in runs.items() if r})
 
 
-def _cut(spec: AnnualSpec, pct: Fraction, n: int) -> int:
-    x = pct / 100 * n
-    return math.floor(x) if spec.rank_round == "down" else math.ceil(x)
-
-
-def _low_run(spec: AnnualSpec, periods, scores):
-    """The first ``consecutive`` periods in a row (no gap) below ``fail_below``, or None."""
-    run = []
-    for p in periods:
-        s = scores.get(p)
-        if s is not None and s < spec.fail_below:
-            run.append(p)
-            if len(run) >= spec.consecutive:
-                return run[-spec.consecutive:]
-        else:
-            run = []
-    return None
-
-
-def _grade_group(spec: AnnualSpec, periods, rows):
-    def total(r):
-        if not r.scores or (r.missing and spec.missing == "no_grade"):
-            return None
-        s = sum(r.scores.values(), Fraction(0))
-        return s / len(r.scores) if spec.total == "mean" else s
-
-    totals = {r.employee_id: total(r) for r in rows}
-    ranked = [t for t in totals.values() if t is not None]
-    g = len(ranked)
-    out = []
-    for r in rows:
-        t = totals[r.employee_id]
-        if t is None:
-            why = ("no scored period" if not r.scores else
-                   "periods without a score: " + ", ".join(f"{p} ({w})"
-                                                          for p, w in r.missing.items()))
-            out.append(attrs.evolve(r, reasons=(f"no grade: {why} (missing = "
-                                                 f"{spec.missing!r})",)))
-            continue
-        top = 1 + sum(1 for x in ranked if x > t)
-        bottom = 1 + sum(1 for x in ranked if x < t)
-        vals = list(r.scores.values())
-        n = len(vals)
-        low = _low_run(spec, periods, r.scores)
-        reasons = [f"annual total {fmt(t)} ({spec.total} of {n} period(s)); rank {top} of {g} "
-                   f"from the top, {bottom} from the bottom"]
-        if r.missing:
-            reasons.append("not scored: " + ", ".join(f"{p} ({w})" for p, w in r.missing.items()))
-        fail_cut = _cut(spec, spec.fail_pct, g)
-        exc_cut = _cut(spec, spec.excellent_pct, g)
-        good_cut = _cut(spec, spec.good_pct, g)
-        at_least = sum(1 for v in vals if v >= spec.good_min)
-        if low:
-            grade = "fail"
-            reasons.append(f"fail: {spec.consecutive} consecutive periods below "
-                           f"{fmt(spec.fail_below)} ({', '.join(low)})")
-        elif bottom <= fail_cut:
-            grade = "fail"
-            reasons.append(f"fail: within the bottom {fmt(spec.fail_pct)} % (rank {bottom} from "
-                           f"the bottom ≤ {fail_cut} of {g})")
-        elif top <= exc_cut and all(v >= spec.excellent_min for v in vals):
-            grade = "excellent"
-            reasons.append(f"excellent: within the top {fmt(spec.excellent_pct)} % (rank {top} ≤ "
-                           f"{exc_cut}) and every period ≥ {fmt(spec.excellent_min)}")
-        elif top <= good_cut and at_least > spec.most_share * n:
-            grade = "good"
-            reasons.append(f"good: within the top {fmt(spec.good_pct)} % (rank {top} ≤ "
-                           f"{good_cut}) and {at_least} of {n} periods ≥ {fmt(spec.good_min)} "
-                           f"(more than {fmt(spec.most_share * n)})")
-        else:
-            grade = "pass"
-            why = []
-            if top <= exc_cut:
-                why.append(f"top {fmt(spec.excellent_pct)} % but not every period ≥ "
-                           f"{fmt(spec.excellent_min)}")
-            if top <= good_cut and not at_least > spec.most_share * n:
-                why.append(f"top {fmt(spec.good_pct)} % but only {at_least} of {n} periods ≥ "
-                           f"{fmt(spec.good_min)}")
-            if top > good_cut:
-                why.append(f"rank {top} is outside the top {fmt(spec.good_pct)} % "
-                           f"(≤ {good_cut} of {g})")
-            reasons.append("pass: " + "; ".join(why))
-        out.append(attrs.evolve(r, total=t, rank_top=top, rank_bottom=bottom, grade=grade,
-                                reasons=tuple(reasons)))
-    return out
+def _expect_rows(reg, spec, got, group) -> list:
+    """The annual type's answer is one :class:`AnnualRow` per employee given, in any order."""
+    where = (f"plugin {reg.owner_of('annual', spec.type)!r}, annual type {spec.type!r}, "
+             f"grade_year() for {spec.path}")
+    if not isinstance(got, list | tuple) or not all(isinstance(r, AnnualRow) for r in got):
+        raise EvaluationError(f"{where} returned {type(got).__name__}, expected a list of "
+                              f"scorecard.annual.AnnualRow")
+    if sorted(r.employee_id for r in got) != sorted(r.employee_id for r in group):
+        raise EvaluationError(f"{where} did not return exactly one row per employee")
+    return list(got)
 
 
 # -- star of the period -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pluggy import HookimplMarker, HookspecMarker
 #: Version of this hook-spec module. A plugin may declare ``SCORECARD_HOOKSPEC = N`` (module or
 #: object attribute); the core refuses a plugin whose N is newer than this, or older than
 #: :data:`OLDEST_SUPPORTED_HOOKSPEC`.
-HOOKSPEC_VERSION = 1
+HOOKSPEC_VERSION = 2  # 2: register_annual_types
 OLDEST_SUPPORTED_HOOKSPEC = 1
 
 hookspec = HookspecMarker("scorecard")
@@ -99,6 +99,23 @@ def register_payout_types(register):
         ``pay(ctx, spec, results)`` returning ``{employee_id: Payout}``.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_annual_types(register):
+    """Register year-end schemes: how a year's stored period scores become an annual grade
+    (``[scorecards.X.annual] type = "..."``; ``scorecard annual`` runs it).
+
+    :param register: call ``register(annual_type)`` with a
+        :class:`scorecard.types.AnnualType`: ``name``, ``Params`` (the scheme's own keys of the
+        ``[scorecards.X.annual]`` table, with their defaults) and
+        ``grade_year(spec, periods, rows)`` returning the rows graded
+        (:class:`scorecard.annual.AnnualRow` with ``total``, ranks, ``grade`` and ``reasons``).
+        The core finds the year's runs and each employee's period scores; the scheme only
+        grades them.
+
+    .. versionadded:: 0.2
     """
 
 

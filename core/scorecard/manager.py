@@ -20,6 +20,7 @@ DEFAULT_PLUGINS = (
     "scorecard_plugins.metrics.composite",
     "scorecard_plugins.penalties.adjustments",
     "scorecard_plugins.grading.bands",
+    "scorecard_plugins.grading.year_end",
     "scorecard_plugins.payouts.schemes",
     "scorecard_plugins.commands.sites",
     "scorecard_plugins.commands.dev",

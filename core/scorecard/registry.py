@@ -14,12 +14,13 @@ KINDS = {
     "register_penalty_types": "penalty",
     "register_grading_types": "grading",
     "register_payout_types": "payout",
+    "register_annual_types": "annual",
     "register_bundles": "bundle",
 }
 
 #: the method each kind of registered object must have (the engine calls it)
 METHODS = {"source": "read", "metric": "compute", "scorer": "score", "penalty": "apply",
-           "grading": "grade", "payout": "pay"}
+           "grading": "grade", "payout": "pay", "annual": "grade_year"}
 
 
 @attrs.define

@@ -300,23 +300,22 @@ class TypedSpec:
     path: str = ""
 
 
+#: the year-end scheme of a ``[scorecards.X.annual]`` table that names no ``type``
+DEFAULT_ANNUAL_TYPE = "ranked_year"
+#: the keys of ``[scorecards.X.annual]`` the core reads; the others belong to the annual type
+ANNUAL_KEYS = ("type", "star_tiebreak")
+
+
 @attrs.frozen
 class AnnualSpec:
-    """``[scorecards.X.annual]``: the year-end grade from the year's stored period results (see
-    :mod:`scorecard.annual` and ``scorecard annual``)."""
+    """``[scorecards.X.annual]``: the year-end scheme, a registered annual type (see
+    :mod:`scorecard.annual` and ``scorecard annual``) with its own parameters, and the items
+    breaking ties for the star of the period."""
 
-    excellent_pct: Fraction = Fraction(10)  # rank within the top N % ...
-    excellent_min: Fraction = Fraction(80)  # ... and every period's score >= this
-    good_pct: Fraction = Fraction(40)  # rank within the top N % ...
-    good_min: Fraction = Fraction(70)  # ... and most periods' scores >= this
-    most_share: Fraction = Fraction(1, 2)  # "most" = more than this share of the periods
-    fail_pct: Fraction = Fraction(10)  # rank within the bottom N % fails ...
-    fail_below: Fraction = Fraction(60)  # ... as do `consecutive` periods in a row below this
-    consecutive: int = 3
-    total: Literal["mean", "sum"] = "mean"  # the annual total that is ranked
-    rank_round: Literal["down", "up"] = "down"  # top N % of G people = floor/ceil(N % × G)
-    missing: Literal["no_grade", "evaluated_only"] = "no_grade"  # a period without a score
+    type: str
+    params: Any
     star_tiebreak: tuple[str, ...] = ()  # item ids breaking ties for the star of the period
+    path: str = ""
 
 
 #: how a flag's condition compares (exact numbers)
@@ -371,14 +370,16 @@ class Scorecard:
 
     def typed_specs(self):
         """``(kind, type name, spec, key path)`` of every rule naming a registered type, in
-        evaluation order: each item's metric and scorer, the penalties, grading, payout."""
+        evaluation order: each item's metric and scorer, the penalties, grading, payout, and the
+        year-end scheme."""
         for it in self.items:
             yield "metric", it.type, it, it.path
             if it.score is not None:
                 yield "scorer", it.score.type, it, f"{it.path}.score"
         for p in self.penalties:
             yield "penalty", p.type, p, p.path
-        for spec, kind in ((self.grading, "grading"), (self.payout, "payout")):
+        for spec, kind in ((self.grading, "grading"), (self.payout, "payout"),
+                           (self.annual, "annual")):
             if spec is not None:
                 yield kind, spec.type, spec, spec.path
 
@@ -587,7 +588,8 @@ def _scorecard(registry, sc_id, data, path) -> Scorecard:
         if "payout" in data else None,
         focus_sections=_at_least(0, convert(int, data.get("focus_sections", 2),
                                              f"{path}.focus_sections"), f"{path}.focus_sections"),
-        annual=_annual(data["annual"], f"{path}.annual", items) if "annual" in data else None,
+        annual=_annual(registry, data["annual"], f"{path}.annual", items)
+        if "annual" in data else None,
         active_when=convert(tuple[str, ...], data.get("active_when", []), f"{path}.active_when"),
         flags=_flags(data.get("flags", []), f"{path}.flags", items),
         on_no_activity=convert(Literal["unscored", "base", "error"],
@@ -601,23 +603,19 @@ def _at_least(low, value, path):
     return value
 
 
-def _annual(data, path, items) -> AnnualSpec:
-    spec = convert(AnnualSpec, data, path)
-    for key in ("excellent_pct", "good_pct", "fail_pct"):
-        if not 0 <= getattr(spec, key) <= 100:
-            raise SchemaError(f"{path}.{key}", "a percentage between 0 and 100")
-    if spec.excellent_pct > spec.good_pct:
-        raise SchemaError(f"{path}.excellent_pct", "cannot be larger than good_pct")
-    if not 0 <= spec.most_share < 1:
-        raise SchemaError(f"{path}.most_share", "a share from 0 up to (not including) 1")
-    if spec.consecutive < 1:
-        raise SchemaError(f"{path}.consecutive", "at least 1")
+def _annual(registry, data, path, items) -> AnnualSpec:
+    if not isinstance(data, dict):
+        raise SchemaError(path, "expected a table")
+    data = {"type": DEFAULT_ANNUAL_TYPE, **data}  # tables written before annual types
+    _type_name(data, path)
+    params = _typed_params(registry, "annual", data["type"], data, path, ANNUAL_KEYS)
+    star = convert(tuple[str, ...], data.get("star_tiebreak", []), f"{path}.star_tiebreak")
     ids = [it.id for it in items]
-    for i, t in enumerate(spec.star_tiebreak):
+    for i, t in enumerate(star):
         if t not in ids:
             raise SchemaError(f"{path}.star_tiebreak[{i}]", f"unknown item {t!r}"
                               f"{did_you_mean(t, ids)} (items: {', '.join(ids)})")
-    return spec
+    return AnnualSpec(type=data["type"], params=params, star_tiebreak=star, path=path)
 
 
 #: a rule set is a page or two of TOML; a larger file is not one (and /dev/zero never ends)

@@ -165,6 +165,14 @@ class GradingType(_Typed):
         raise NotImplementedError
 
 
+class AnnualType(_Typed):
+    """Grades the year from each employee's stored period scores (``[scorecards.X.annual]``),
+    for all the employees of one scorecard at once."""
+
+    def grade_year(self, spec, periods, rows) -> list:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
 class PayoutType(_Typed):
     """Turns the graded results into payouts."""
 
