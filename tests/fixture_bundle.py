@@ -7,17 +7,10 @@ core tests run without any organisation's bundle installed. The bundles' own tes
 from pathlib import Path
 
 from scorecard import hookimpl
-from scorecard.bundles import Bundle
+from scorecard.bundles import load_bundle
 
-NAME = "test-contact-centre"
-
-BUNDLE = Bundle(
-    name=NAME,
-    path=Path(__file__).resolve().parent / "fixtures" / "contact_centre",
-    sample_period="2026-10",
-    title="Test contact centre (a frozen copy of the automotive bundle)",
-    docs="tests/fixture_bundle.py",
-)
+BUNDLE = load_bundle(Path(__file__).resolve().parent / "fixtures" / "contact_centre")
+NAME = BUNDLE.name
 
 
 @hookimpl

@@ -8,7 +8,7 @@ from pathlib import Path
 import attrs
 import tomli_w
 
-from .errors import ScorecardError
+from .errors import RuleSetError, ScorecardError
 from .registry import get_registry
 
 
@@ -38,6 +38,29 @@ class Bundle:
         return Path(self.path) / "data"
 
 
+def load_bundle(path) -> Bundle:
+    """The :class:`Bundle` in directory ``path``, described by the ``[bundle]`` table of its
+    ``scorecard.toml`` (name, sample period, titles, docs page, demo periods): a bundle package
+    only registers ``load_bundle(Path(__file__).parent / "bundle")``. A missing or invalid table
+    is a :class:`RuleSetError` naming the file, the key and the line."""
+    from .ruleset import _bundle, read_toml
+    from .schema import SchemaError, locate
+
+    path = Path(path)
+    ruleset = path / "scorecard.toml"
+    text, data = read_toml(ruleset)
+    try:
+        if "bundle" not in data:
+            raise SchemaError("bundle", "missing: a bundle's rule set describes the bundle in a "
+                              "[bundle] table (name, sample_period, title, docs)")
+        spec = _bundle(data["bundle"])
+    except SchemaError as e:
+        raise RuleSetError(ruleset, e.path, e.reason, locate(text, e.path)) from None
+    return Bundle(name=spec.name, path=path, sample_period=spec.sample_period,
+                  title=spec.title, title_zh=spec.title_zh, docs=spec.docs,
+                  demo_periods=spec.demo_periods)
+
+
 def get_bundle(name: str) -> Bundle:
     """The installed bundle called ``name`` (``--org``); an unknown name lists the known ones."""
     return get_registry().get("bundle", name, where="--org: ")
@@ -65,6 +88,7 @@ def init_dir(bundle: Bundle, target: Path, site: str | None = None, force: bool 
     if out.exists() and not force:
         raise ScorecardError(f"{out} exists; use --force to overwrite it")
     data = tomllib.loads(bundle.ruleset_path.read_text(encoding="utf-8"))
+    data.pop("bundle", None)  # describes the bundle, not the organisation's copy of its rules
     if site:
         data.setdefault("ruleset", {})["site"] = site
     target.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ import attrs
 
 from .errors import RuleSetError, ScorecardError
 from .numbers import MAX_DIGITS, ROUNDING_MODES
-from .periods import PERIOD_KINDS
+from .periods import PERIOD_KINDS, Period
 from .registry import Registry, get_registry
 from .schema import SchemaError, build, convert, did_you_mean, locate
 
@@ -162,6 +162,21 @@ class RuleSetMeta:
     #: the share (0..1) of the period's working days the activity data must cover; below it
     #: evaluate stops (exit 2). None: a partial period is a warning only (docs/pay-cycle.md)
     require_coverage: Fraction | None = None
+
+
+@attrs.frozen
+class BundleSpec:
+    """``[bundle]``, in a bundle's own rule set: what ``scorecard init``, ``demo`` and
+    ``scorecard plugins`` say about the bundle, so the bundle's Python package only registers
+    its directory (:func:`scorecard.bundles.load_bundle`)."""
+
+    name: str
+    sample_period: str  # the period the sample data is for (``demo`` evaluates it)
+    title: str = ""
+    title_zh: str = ""
+    docs: str = ""  # the bundle's documentation page (a path or a URL)
+    # periods ``demo`` evaluates before the sample period (history for year-to-date rules)
+    demo_periods: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -401,6 +416,8 @@ class RuleSet:
     process: ProcessSpec
     #: the chain of files and which one set each key (:mod:`scorecard.inherit`)
     merged: Any = None
+    #: ``[bundle]``: set in a bundle's own rule set only
+    bundle: BundleSpec | None = None
 
     @property
     def base_dir(self) -> Path:
@@ -434,7 +451,7 @@ class RuleSet:
         return None
 
 
-TOP_KEYS = ("ruleset", "rounding", "calendar", "sources", "scorecards", "process")
+TOP_KEYS = ("ruleset", "rounding", "calendar", "sources", "scorecards", "process", "bundle")
 
 
 def _registered(registry, kind, type_name, path):
@@ -618,6 +635,17 @@ def _annual(registry, data, path, items) -> AnnualSpec:
     return AnnualSpec(type=data["type"], params=params, star_tiebreak=star, path=path)
 
 
+def _bundle(data) -> BundleSpec:
+    spec = build(BundleSpec, data, "bundle")
+    for i, key in enumerate((spec.sample_period, *spec.demo_periods)):
+        path = "bundle.sample_period" if i == 0 else f"bundle.demo_periods[{i - 1}]"
+        try:
+            Period.parse(key)
+        except ValueError as e:
+            raise SchemaError(path, str(e)) from None
+    return spec
+
+
 #: a rule set is a page or two of TOML; a larger file is not one (and /dev/zero never ends)
 MAX_RULESET_BYTES = 4 << 20
 #: tables and arrays nest a few levels in a rule set; far deeper nesting is not a rule set and
@@ -768,9 +796,10 @@ def _load(path, text, data, registry) -> RuleSet:
         raise SchemaError("scorecards", "missing: declare at least one [scorecards.NAME]")
     scorecards = {k: _scorecard(registry, k, v, f"scorecards.{k}") for k, v in raw_cards.items()}
     process = _process(data.get("process", {}))
+    bundle = _bundle(data["bundle"]) if "bundle" in data else None
     rs = RuleSet(path=path, text=text or "", data=data, meta=meta, rounding=rounding,
                  calendar=calendar, sources=sources, columns=columns, scorecards=scorecards,
-                 process=process)
+                 process=process, bundle=bundle)
     _check_references(rs, registry)
     return rs
 

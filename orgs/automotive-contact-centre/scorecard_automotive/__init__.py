@@ -8,18 +8,11 @@ Everything here is configuration of the built-in building blocks: the rule set i
 from pathlib import Path
 
 from scorecard import hookimpl
-from scorecard.bundles import Bundle
+from scorecard.bundles import load_bundle
 
 SCORECARD_HOOKSPEC = 1
 
-BUNDLE = Bundle(
-    name="automotive-contact-centre",
-    path=Path(__file__).parent / "bundle",
-    sample_period="2026-10",
-    title="Automotive contact centre: agents on phone, online chat and e-mail",
-    title_zh="汽车客服绩效考核",
-    docs="docs/orgs/automotive-contact-centre.md",
-)
+BUNDLE = load_bundle(Path(__file__).parent / "bundle")  # described by its [bundle] table
 
 
 @hookimpl

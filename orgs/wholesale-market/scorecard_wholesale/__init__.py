@@ -9,22 +9,13 @@ here is the market's KPI catalogue (§15.1–15.2) as a ready metric type, ``who
 from pathlib import Path
 
 from scorecard import hookimpl
-from scorecard.bundles import Bundle
+from scorecard.bundles import load_bundle
 
 from .kpis import WholesaleKpi
 
 SCORECARD_HOOKSPEC = 1
 
-BUNDLE = Bundle(
-    name="wholesale-market",
-    path=Path(__file__).parent / "bundle",
-    sample_period="2026-10",
-    title="Wholesale market: floor managers, supervisors and customer-service centre",
-    title_zh="小商品城楼层管理员与客服中心绩效考核",
-    docs="docs/orgs/wholesale-market.md",
-    # earlier months first, so the media-exposure escalation (history within the year) shows
-    demo_periods=("2026-08", "2026-09"),
-)
+BUNDLE = load_bundle(Path(__file__).parent / "bundle")  # described by its [bundle] table
 
 
 @hookimpl
