@@ -475,13 +475,15 @@ def _type_name(data, path):
                           f"{type(data['type']).__name__} {data['type']!r:.40}")
 
 
-def _item(registry, data, path) -> ItemSpec:
+def _item(registry, data, path, defaults=None) -> ItemSpec:
     if not isinstance(data, dict):
         raise SchemaError(path, "expected a table")
     for key in ("id", "type"):
         if key not in data:
             raise SchemaError(f"{path}.{key}", "missing: every item needs an id and a type")
     _type_name(data, path)
+    if defaults and data["type"] in defaults:  # the item's own keys win
+        data = {**defaults[data["type"]], **data}
     common = {k: v for k, v in data.items() if k in ITEM_KEYS}
     params = _typed_params(registry, "metric", data["type"], data, path, ITEM_KEYS)
     score = None
@@ -537,7 +539,24 @@ def _typed(registry, kind, data, path) -> TypedSpec:
 
 SCORECARD_KEYS = ("label", "label_zh", "roles", "sections", "items", "penalties", "total",
                   "grading", "payout", "focus_sections", "annual", "active_when", "flags",
-                  "on_no_activity")
+                  "on_no_activity", "item_defaults")
+
+
+def _item_defaults(registry, data, path) -> dict:
+    """``[scorecards.X.item_defaults.TYPE]``: keys every item of metric type TYPE gets unless
+    it sets them itself (``raters`` once, not on every rater_mean item)."""
+    data = convert(dict[str, dict[str, Any]], data, path)
+    for type_name, keys in data.items():
+        plugin = _registered(registry, "metric", type_name, f"{path}.{type_name}")
+        known = [*attrs.fields_dict(plugin.Params), *ITEM_KEYS]
+        for key in keys:
+            if key in ("id", "type"):
+                raise SchemaError(f"{path}.{type_name}.{key}", "an item's own id and type "
+                                  "cannot have a default")
+            if key not in known:
+                raise SchemaError(f"{path}.{type_name}.{key}", f"not a key of {type_name!r} "
+                                  f"items{did_you_mean(key, known)}")
+    return data
 
 
 def _flags(data, path, items) -> tuple:
@@ -569,7 +588,8 @@ def _scorecard(registry, sc_id, data, path) -> Scorecard:
         if key not in SCORECARD_KEYS:
             raise SchemaError(f"{path}.{key}", f"unknown key{did_you_mean(key, SCORECARD_KEYS)} "
                               f"(allowed here: {', '.join(SCORECARD_KEYS)})")
-    items = tuple(_item(registry, d, f"{path}.items[{i}]")
+    defaults = _item_defaults(registry, data.get("item_defaults", {}), f"{path}.item_defaults")
+    items = tuple(_item(registry, d, f"{path}.items[{i}]", defaults)
                   for i, d in enumerate(convert(list, data.get("items", []), f"{path}.items")))
     seen = {}
     for it in items:
