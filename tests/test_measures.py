@@ -656,3 +656,54 @@ match = { at = { op = ">=", value = "2026-10-15 00:00" } }
     assert e1.item("high").measure.value == 2  # 10 and 3.0 (as text, "10" < "3")
     assert e1.item("three").measure.value == 1  # "3.0" equals 3
     assert e1.item("late").measure.value == 2  # from 10-15 00:00 inclusive
+
+
+# -- filled: a row counts only when it reports every listed column ------------------------------
+KPI_SRC = """
+[sources.kpi]
+path = "kpi.csv"
+period_by = "period"
+[sources.kpi.columns]
+employee_id = "str"
+period = "period"
+n = "int?"
+d = "int?"
+"""
+# E1's October: (3, 4) complete; (blank, 6) and (2, blank) each miss a count
+KPI = {"kpi.csv": "employee_id,period,n,d\nE1,2026-10,3,4\nE1,2026-10,,6\nE1,2026-10,2,\n"
+                  "E2,2026-10,,1\n"}
+
+
+def _kpi_items(filled):
+    return "".join(f"""
+[[scorecards.s.items]]
+id = "{kind}"
+type = "{kind}"
+source = "kpi"
+in_total = false
+{extra}
+{filled}
+""" for kind, extra in (("rate", 'numerator_sum = "n"\ndenominator_sum = "d"'),
+                        ("count", 'sum_column = "n"'), ("mean", 'column = "n"')))
+
+
+def test_filled_counts_only_rows_reporting_every_column(tmp_path):
+    every = run(tmp_path / "a", KPI_SRC, _kpi_items(""), KPI)
+    only = run(tmp_path / "b", KPI_SRC, _kpi_items('filled = ["n", "d"]'), KPI)
+    e1, f1 = every.result("E1"), only.result("E1")
+    # all rows: rate (3 + 2) / (4 + 6) × 100 = 50; count Σn = 5; mean (3 + 2) / 2 = 2.5
+    assert (e1.item("rate").measure.value, e1.item("count").measure.value,
+            e1.item("mean").measure.value) == (50, 5, Fraction(5, 2))
+    # complete rows only, (3, 4): rate 3 / 4 × 100 = 75; count 3; mean 3
+    assert (f1.item("rate").measure.value, f1.item("count").measure.value,
+            f1.item("mean").measure.value) == (75, 3, 3)
+    # E2 reports no complete row: the rate has no data, the count is 0, the mean has no values
+    f2 = only.result("E2")
+    assert (f2.item("rate").measure.value, f2.item("count").measure.value,
+            f2.item("mean").measure.value) == (None, 0, None)
+
+
+def test_filled_names_a_declared_column(tmp_path):
+    with pytest.raises(RuleSetError) as e:
+        run(tmp_path, KPI_SRC, _kpi_items('filled = ["dd"]'), KPI)
+    assert "scorecards.s.items[0].filled" in e.value.message and "'d'" in e.value.message

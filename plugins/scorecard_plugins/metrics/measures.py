@@ -19,6 +19,12 @@ from .._common import check_match, require_types
 NUMBERS = ("int", "decimal")
 
 
+def _filled(p) -> str:
+    """SQL keeping only the rows that fill every column of ``filled`` (a blank cell is NULL):
+    a KPI's row counts only when it reports all the counts the KPI needs."""
+    return "".join(f" AND [{c}] IS NOT NULL" for c in p.filled)
+
+
 # -- count -------------------------------------------------------------------------------------
 @attrs.frozen
 class CountParams:
@@ -27,6 +33,8 @@ class CountParams:
     sum_column: str | None = None  # add up this column instead of counting rows
     ref_column: str | None = None  # shown as the evidence of each row (default file:line)
     describe: list[str] = attrs.Factory(list)  # columns shown in each evidence line
+    # a row counts only when every one of these columns is filled (blank rows left out)
+    filled: list[str] = attrs.Factory(list)
 
 
 class Count(MetricType):
@@ -40,15 +48,17 @@ class Count(MetricType):
         check_match(rs, p.source, p.match, item.path)
         require_source(rs, p.source, f"{item.path}.sum_column", [p.sum_column, p.ref_column,
                                                                  *p.describe])
+        require_source(rs, p.source, f"{item.path}.filled", p.filled)
         require_types(rs, p.source, [p.sum_column], NUMBERS, f"{item.path}.sum_column")
 
     def sources(self, item):
         p = item.params
-        return {p.source: {*p.match, *(c for c in (p.sum_column, p.ref_column) if c)}}
+        return {p.source: {*p.match, *p.filled, *(c for c in (p.sum_column, p.ref_column) if c)}}
 
     def compute(self, ctx, item):
         p = item.params
         where, params = ctx.where(p.source, p.match)
+        where += _filled(p)
         if p.sum_column and ctx.ruleset.columns[p.source][p.sum_column].type == "decimal":
             # decimals are exact text: SQLite's SUM would add them as binary floats
             totals: dict = {}
@@ -98,6 +108,8 @@ class RateParams:
     match: dict[str, Any] = attrs.Factory(dict)  # applies to both
     scale: Fraction = Fraction(100)
     when_empty: Fraction | None = None  # value when the denominator is 0 (None: no data)
+    # a row counts only when every one of these columns is filled (blank rows left out)
+    filled: list[str] = attrs.Factory(list)
 
 
 class Rate(MetricType):
@@ -121,6 +133,7 @@ class Rate(MetricType):
                                                         "numerator = { satisfied = true }")
         check_match(rs, p.source, {**p.match, **p.numerator, **p.denominator}, item.path)
         require_source(rs, p.source, item.path, [p.of, p.numerator_sum, p.denominator_sum])
+        require_source(rs, p.source, f"{item.path}.filled", p.filled)
         require_types(rs, p.source, [p.of], ("bool",), f"{item.path}.of")
         require_types(rs, p.source, [p.numerator_sum, p.denominator_sum], NUMBERS, item.path)
 
@@ -128,11 +141,12 @@ class Rate(MetricType):
         p = item.params
         cols = {*p.match, *p.numerator, *p.denominator}
         cols |= {c for c in (p.of, p.numerator_sum, p.denominator_sum) if c}
-        return {p.source: cols}
+        return {p.source: cols | set(p.filled)}
 
     def compute(self, ctx, item):
         p = item.params
         where, params = ctx.where(p.source, p.match)
+        where += _filled(p)
         t = ctx.table(p.source)
         if p.of:
             num_sql, num_p = f"[{p.of}] = 1", []
@@ -180,6 +194,8 @@ class MeanParams:
     match: dict[str, Any] = attrs.Factory(dict)
     scale: Fraction = Fraction(1)
     when_empty: Fraction | None = None
+    # a row counts only when every one of these columns is filled (blank rows left out)
+    filled: list[str] = attrs.Factory(list)
 
 
 class Mean(MetricType):
@@ -191,14 +207,17 @@ class Mean(MetricType):
         p = item.params
         check_match(rs, p.source, p.match, item.path)
         require_source(rs, p.source, f"{item.path}.column", [p.column])
+        require_source(rs, p.source, f"{item.path}.filled", p.filled)
         require_types(rs, p.source, [p.column], NUMBERS, f"{item.path}.column")
 
     def sources(self, item):
-        return {item.params.source: {*item.params.match, item.params.column}}
+        return {item.params.source: {*item.params.match, *item.params.filled,
+                                     item.params.column}}
 
     def compute(self, ctx, item):
         p = item.params
         where, params = ctx.where(p.source, p.match)
+        where += _filled(p)
         sums: dict[str, list] = {}
         for eid, v in ctx.query(f"SELECT employee_id, [{p.column}] FROM {ctx.table(p.source)} "
                                 f"WHERE {where} AND [{p.column}] IS NOT NULL", params):
