@@ -159,10 +159,6 @@ class ScorecardGroup(click.Group):
             raise _Reported(e) from e
 
 
-#: plugins whose register_commands already ran on the CLI (a command is added once)
-_commands_added: set[str] = set()
-
-
 def _add_plugin_commands(group=None, installed=None):
     """Call ``register_commands`` of the plugins not yet asked: every plugin, or (``installed``
     a predicate on entry points) the built-ins plus the installed plugins it accepts. A plugin
@@ -181,10 +177,12 @@ def _add_plugin_commands(group=None, installed=None):
         return
     # one implementation at a time (not pm.hook.register_commands) so a failure names its
     # plugin; reversed: pluggy's own call order, newest registered first
+    # plugins whose register_commands already ran on this group: a command is added once
+    added = group.__dict__.setdefault("_commands_added", set())
     for impl in reversed(manager.pm.hook.register_commands.get_hookimpls()):
-        if impl.plugin_name in _commands_added:
+        if impl.plugin_name in added:
             continue
-        _commands_added.add(impl.plugin_name)
+        added.add(impl.plugin_name)
         try:
             impl.function(cli=group)
         except Exception as e:  # one plugin's broken command must not take the CLI down
