@@ -47,3 +47,17 @@ def test_hook_calls_do_not_grow_with_the_number_of_agents(tmp_path):
     many = _bench(tmp_path, "--agents", "50")
     assert "for 10 agents" in few and "for 50 agents" in many
     assert _hook_calls(few) == _hook_calls(many) > 0
+
+
+def test_group_benchmark_runs_at_a_tiny_size(tmp_path):
+    """benchmarks/bench_group.py: serial vs worker processes (Dask left out here: its cluster
+    is tested in test_group.py), the same report from each, the projection printed."""
+    run = subprocess.run([sys.executable, str(BENCH.parent / "bench_group.py"), "--sites", "3",
+                          "--staff", "4", "--no-dask", "--db", "--out", str(tmp_path / "w")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    out = run.stdout
+    assert "group: 3 sites × 4 staff (after-sales)" in out
+    assert "the same report from every mode: yes" in out
+    assert "projected: 2000 sites on 64 worker cores" in out
+    assert not (tmp_path / "w").exists()

@@ -89,7 +89,13 @@ def _delta(a, b):
 
 def compare(path_a, path_b, period: str, data: str = "a", db=None) -> Comparison:
     """Evaluate rule sets A and B for ``period`` on one data set (``data``: "a" or "b")."""
-    rs_a, rs_b = load_ruleset(Path(path_a)), load_ruleset(Path(path_b))
+    return compare_rulesets(load_ruleset(Path(path_a)), load_ruleset(Path(path_b)), period,
+                            data, db)
+
+
+def compare_rulesets(rs_a, rs_b, period: str, data: str = "a", db=None) -> Comparison:
+    """:func:`compare` of rule sets already loaded (a group run's worker loads them from the
+    files or from the bytes the caller shipped)."""
     if rs_a.meta.period != rs_b.meta.period:
         raise ScorecardError(f"{rs_a.path} is {rs_a.meta.period}ly but {rs_b.path} is "
                              f"{rs_b.meta.period}ly: they cannot be compared on one period")
@@ -264,3 +270,70 @@ def render_csv(c: Comparison) -> str:
     from .output import to_csv
 
     return to_csv(c.rows, ROW_COLUMNS)
+
+
+# -- one rule set against many sites (``scorecard compare A B1 B2 ...``) -----------------------
+def _changed(c: Comparison) -> int:
+    return sum(1 for r in c.rows if r["score_delta"] not in (None, "0", "0.00")
+               or r["payout_delta"] not in (None, "0", "0.00") or r["grade_a"] != r["grade_b"])
+
+
+def many_summary(run) -> list[dict]:
+    """One row per comparison of a group run (A with each B): the whole-data payout totals."""
+    return [{"b": o["config"], "site": o["site"], "employees": len(o["comparison"].rows),
+             "changed": _changed(o["comparison"]),
+             **{k: o["comparison"].total[k] for k in ("payout_a", "payout_b", "payout_delta",
+                                                      "per_head_a", "per_head_b",
+                                                      "per_head_delta")}}
+            for o in run.succeeded]
+
+
+def many_as_dict(a, period: str, run) -> dict:
+    return {"a": str(a), "period": period, "summary": many_summary(run),
+            "comparisons": [o["comparison"].as_dict() for o in run.succeeded],
+            "failed": [{"config": o["config"], "error": o["error"]} for o in run.failed]}
+
+
+def render_many_text(a, run, only_changed=True) -> str:
+    from .output import table
+
+    out = [f"compare {a} (A) with {len(run.outcomes)} rule set(s) (B) — {run.period}"]
+    out.append(table(many_summary(run), ["b", "employees", "changed", "payout_a", "payout_b",
+                                         "payout_delta", "per_head_delta"],
+                     ["B", "employees", "changed", "payout A", "payout B", "Δ", "Δ per head"]))
+    for o in run.succeeded:
+        out.append("\n" + render_text(o["comparison"], only_changed))
+    if run.failed:
+        out.append(f"\nFAILED: {len(run.failed)} comparison(s), not in the tables above")
+        out.extend(f"{o['config']}: {o['error']}" for o in run.failed)
+    return "\n".join(out)
+
+
+def render_many_csv(run) -> str:
+    from .output import to_csv
+
+    return to_csv([{"b": o["config"], **r} for o in run.succeeded for r in o["comparison"].rows],
+                  ["b", *ROW_COLUMNS])
+
+
+def render_many_html(a, run, data: str = "a") -> str:
+    from .report_html import _a, hbars, html_table, page
+
+    rows = many_summary(run)
+    whose = "A's data" if data == "a" else "each B's own data"
+    parts = [f'<p class="note">A = {_a(a)}, compared with each B on {whose}; period '
+             f"{_a(run.period)}.</p>"]
+    if rows:
+        parts.append('<div class="charts">' + hbars(
+            "payout-delta-per-head", "Δ payout per head (B − A)", [r["site"] for r in rows],
+            [r["per_head_delta"] or 0 for r in rows]) + "</div>")
+    parts.append("<h2>Comparisons</h2>")
+    parts.append(html_table(rows, ["b", "site", "employees", "changed", "payout_a", "payout_b",
+                                   "payout_delta", "per_head_a", "per_head_b",
+                                   "per_head_delta"]))
+    if run.failed:
+        parts.append(f'<h2 class="failed">Failed ({len(run.failed)}), not in the table '
+                     f"above</h2>")
+        parts.append(html_table([{"config": o["config"], "error": o["error"]}
+                                 for o in run.failed], ["config", "error"]))
+    return page(f"Compare {a} with {len(run.outcomes)} rule sets — {run.period}", parts)

@@ -129,6 +129,20 @@ class SiteTask:
     rows: bool  # send the run's rows back (the caller stores them: --db)
     expected: dict  # the caller's environment()
     shipped: dict | None = None  # see pack()
+    #: "sites": evaluate the site; "compare": compare rule set ``reference`` (A) with the
+    #: site's (B) on the data of ``data`` ("a" or "b"), nothing stored
+    kind: str = "sites"
+    reference: str | None = None
+    data: str = "a"
+    shipped_reference: dict | None = None
+
+
+@attrs.frozen
+class Named:
+    """Stands in for a rule set where a comparison sent back to the caller only needs its path
+    (the caller's name for it, not the worker's)."""
+
+    path: Path
 
 
 def pack(config: str) -> dict:
@@ -170,7 +184,7 @@ def _unpack(shipped: dict, tmp: Path, config: str):
             # an optional source without its file: absent here too
             spec["path"] = str(tmp / "absent" / Path(spec["path"]).name)
     path = tmp / "site" / Path(config).name
-    path.parent.mkdir(parents=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     names[str(path)] = config
     return load_ruleset(path, data=data, text=shipped["text"]), names
 
@@ -192,9 +206,12 @@ def run_site(task: SiteTask) -> dict:
         _check_environment(task.expected)
         with tempfile.TemporaryDirectory(prefix="scorecard-site-") as tmp:
             if task.shipped is not None:
-                rs, names = _unpack(task.shipped, Path(tmp), task.config)
+                rs, names = _unpack(task.shipped, Path(tmp) / "b", task.config)
             else:
                 rs = load_ruleset(Path(task.config))
+            if task.kind == "compare":
+                out.update(_compare(task, rs, Path(tmp), names))
+                return out
             p = Period.from_user(task.period, rs.meta.period)
             store = Store(Path(tmp) / "site.db")
             try:
@@ -216,8 +233,24 @@ def run_site(task: SiteTask) -> dict:
     except Exception as e:  # a broken plugin: this site fails, the others go on
         out.update(error=_restore(f"{type(e).__name__}: {e}", names), exit_code=1,
                    traceback=_restore(traceback.format_exc(), names))
-    out["seconds"] = time.perf_counter() - t0
+    finally:
+        out["seconds"] = time.perf_counter() - t0
     return out
+
+
+def _compare(task, rs_b, tmp: Path, names: dict) -> dict:
+    from .compare import compare_rulesets
+    from .ruleset import load_ruleset
+
+    if task.shipped_reference is not None:
+        rs_a, more = _unpack(task.shipped_reference, tmp / "a", task.reference)
+        names.update(more)
+    else:
+        rs_a = load_ruleset(Path(task.reference))
+    c = compare_rulesets(rs_a, rs_b, task.period, data=task.data)
+    light = attrs.evolve(c, rs_a=Named(Path(task.reference)), rs_b=Named(Path(task.config)),
+                         evaluations=())
+    return {"ok": True, "org": rs_b.meta.org, "site": rs_b.meta.site, "comparison": light}
 
 
 def _restore(text: str, names: dict) -> str:
@@ -345,6 +378,7 @@ class GroupRun:
     executor: str
     group_id: int | None = None
     run_ids: dict = attrs.Factory(dict)  # index -> run id (with a store)
+    store_seconds: float = 0.0  # of ``seconds``: the caller storing the runs (with a store)
 
     @property
     def succeeded(self) -> list:
@@ -362,15 +396,22 @@ class GroupRun:
 
 
 def run_group(configs, period: str, *, workers: int = 1, scheduler=None, ship_data=False,
-              db=None, label=None, progress=None, timeout=None) -> GroupRun:
+              db=None, label=None, progress=None, timeout=None, compare_with=None,
+              data: str = "a") -> GroupRun:
     """Evaluate every site in ``configs`` (paths, patterns or folders: :func:`expand_sites`) for
     ``period``; ``progress(outcome, done, total)`` is called as each site finishes; on a Dask
-    cluster, sites not finished within ``timeout`` seconds of the start fail."""
+    cluster, sites not finished within ``timeout`` seconds of the start fail.
+
+    ``compare_with``: instead of evaluating each site, compare that rule set (A) with each
+    site's (B) on the data of ``data`` (``scorecard compare A B...``); nothing is stored."""
     configs = expand_sites(configs)
+    if compare_with is not None and db is not None:
+        raise ScorecardError("compare stores nothing: leave out --db")
     t0 = time.perf_counter()
     expected = environment()
     outcomes: dict = {}
     tasks = []
+    shipped_ref = pack(str(compare_with)) if ship_data and compare_with is not None else None
     for i, config in enumerate(configs):
         shipped = None
         if ship_data:
@@ -379,7 +420,10 @@ def run_group(configs, period: str, *, workers: int = 1, scheduler=None, ship_da
             except Error as e:  # the library's errors carry their exit code
                 outcomes[i] = _failed(i, config, e.format_message(), e.exit_code)
                 continue
-        tasks.append(SiteTask(i, config, period, db is not None, expected, shipped))
+        tasks.append(SiteTask(i, config, period, db is not None, expected, shipped,
+                              kind="sites" if compare_with is None else "compare",
+                              reference=None if compare_with is None else str(compare_with),
+                              data=data, shipped_reference=shipped_ref))
     if scheduler is not None:
         executor = f"dask scheduler {scheduler}"
         results = _dask(tasks, scheduler, expected, timeout)
@@ -399,7 +443,9 @@ def run_group(configs, period: str, *, workers: int = 1, scheduler=None, ship_da
     _refuse_duplicates(ordered)
     run = GroupRun(period, ordered, 0.0, executor)
     if db is not None:
+        t1 = time.perf_counter()
         store_group(db, run, label=label)
+        run.store_seconds = time.perf_counter() - t1
     run.seconds = time.perf_counter() - t0
     return run
 
