@@ -52,6 +52,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--no-dask", action="store_true", help="Skip the Dask cluster.")
+    ap.add_argument("--profile", action="store_true",
+                    help="Leave the Dask workers' statistical profiler on (Dask's default).")
     ap.add_argument("--db", action="store_true", help="Store every site's run too.")
     ap.add_argument("--project-sites", type=int, default=2000)
     ap.add_argument("--project-cores", type=int, default=64, help="e.g. 8 machines × 8 cores")
@@ -83,12 +85,17 @@ def main(argv=None) -> int:
                 if "scheduler" in kw:
                     # started per round after the process-pool mode (whose workers are then
                     # forked from a process without the cluster's threads), before the clock
+                    import dask
                     from distributed import LocalCluster
 
                     t = time.perf_counter()
-                    cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1,
-                                           processes=True, host="127.0.0.1",
-                                           dashboard_address=None, silence_logs=logging.ERROR)
+                    # the workers' statistical profiler samples the running task's stack every
+                    # 10 ms: measurable on CPU-bound Python tasks (docs/scale.md)
+                    with dask.config.set({"distributed.worker.profile.enabled": a.profile}):
+                        cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1,
+                                               processes=True, host="127.0.0.1",
+                                               dashboard_address=":0",
+                                               silence_logs=logging.ERROR)
                     print(f"Dask LocalCluster of {a.workers} workers started in "
                           f"{time.perf_counter() - t:.1f} s (not counted)")
                     kw = {"scheduler": cluster.scheduler_address}

@@ -49,7 +49,7 @@ def scheduler():
     with dask.config.set({"distributed.comm.timeouts.connect": "20s"}):
         cluster = distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, silence_logs=logging.ERROR)
+            dashboard_address=":0", silence_logs=logging.ERROR)
     try:
         with distributed.Client(cluster, timeout=20) as client:
             pids = list(client.run(os.getpid).values())
@@ -274,3 +274,27 @@ def test_group_rows_are_immutable(serial):
     for sql in ("UPDATE group_sites SET status = 'ok'", "DELETE FROM group_runs"):
         with pytest.raises(sqlite3.IntegrityError, match="immutable"):
             con.execute(sql)
+
+
+def test_one_rule_set_compared_with_many_sites(dealers, scheduler):
+    """compare A B1 B2 ...: each pair one task; serial, processes and Dask give the same
+    comparisons; the broken site's comparison fails alone (its own data is read: --data b)."""
+    from scorecard.compare import many_as_dict, render_many_text
+
+    _, configs, line = dealers
+    a = configs[0]
+    outs = [many_as_dict(a, "2026-10", group.run_group(configs[1:], "2026-10", data="b",
+                                                       compare_with=a, **kw))
+            for kw in ({"workers": 1}, {"workers": 2},
+                       {"scheduler": scheduler, "timeout": TIMEOUT})]
+    assert outs[0] == outs[1] == outs[2]
+    d = outs[0]
+    assert [s["site"] for s in d["summary"]] == ["d0002", "d0004"]
+    assert d["failed"][0]["config"] == configs[2]
+    assert f"surveys.csv:{line}" in d["failed"][0]["error"]
+    # d0002 vs d0001's rules on d0002's data: the two rule sets are the same (neither is a
+    # fifth site), so nothing changes; d0005 would differ by its 28-day window
+    assert d["summary"][0]["changed"] == 0 and d["summary"][0]["payout_delta"] in ("0", "0.00")
+    assert d["comparisons"][0]["a"] == a and d["comparisons"][0]["b"] == configs[1]
+    run = group.run_group(configs[1:], "2026-10", data="b", compare_with=a, workers=1)
+    assert "FAILED: 1 comparison(s)" in render_many_text(a, run)
