@@ -65,3 +65,17 @@ def test_a_row_longer_than_its_header_is_still_refused(tmp_path):
         evaluate_files(tmp_path, RULESET, {"employees.csv": EMPLOYEES, "rows.csv": rows},
                        "2026-10")
     assert "rows.csv:2" in e.value.message and "header has" in e.value.message
+
+
+def test_check_neither_requires_nor_calls_extra_an_optional_column(tmp_path):
+    from scorecard.check import check_ruleset
+    from scorecard.ruleset import load_ruleset
+    from scorecard.testing import write_files
+
+    for header in ("employee_id,period,a", "employee_id,period,a,extra"):
+        write_files(tmp_path, {"scorecard.toml": RULESET, "employees.csv": EMPLOYEES,
+                               "rows.csv": header + "\nE1,2026-10,10" + ",1" * (
+                                   header.endswith("extra")) + "\n"})
+        found = check_ruleset(load_ruleset(tmp_path / "scorecard.toml"))
+        texts = [f.message for f in found if f.path.startswith("sources.rows")]
+        assert not any("has no column" in t or "does not declare" in t for t in texts), texts

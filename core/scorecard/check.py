@@ -234,8 +234,9 @@ def _headers(rs, reg) -> list[Finding]:
         if missing:
             out.append(Finding("error", f"{path}.columns", f"{raw.file} has no column(s) "
                                f"{', '.join(missing)} (its header: {', '.join(header)})"))
-        extra = [h for h in header if h and h not in wanted.values()
-                 and h.lower() not in {w.lower() for w in wanted.values()}]
+        declared = {(cs.header or c) for c, cs in rs.columns[name].items()}
+        extra = [h for h in header if h and h not in declared
+                 and h.lower() not in {w.lower() for w in declared}]
         if extra:
             out.append(Finding("info", f"{path}.columns", f"{raw.file} has column(s) the rule "
                                f"set does not declare (ignored): {', '.join(extra)}"))
