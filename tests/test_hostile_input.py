@@ -507,3 +507,18 @@ def test_a_mark_above_the_item_max_is_refused_at_ingest_and_nothing_is_stored(tm
     (n,) = Store(tmp_path / "scorecard.db").conn.execute(
         f"SELECT count(*) FROM [{_table(config, 'marks')}]").fetchone()
     assert n == 1
+
+
+# -- files that are not what their source type says ---------------------------------------------
+@pytest.mark.parametrize("kind, data, where, why", [
+    ("xlsx", CALLS.encode(), "calls.xlsx", "not an .xlsx workbook that can be read"),
+    ("xlsx", b"", "calls.xlsx", "not an .xlsx workbook that can be read"),
+    ("jsonl", b'{"call_id": "c1", "employee_id": "E1", "at": "2026-10-01 08:00", "n": 1, '
+              b'"score": "\xff"}\n', "calls.jsonl:1", "not UTF-8"),
+    ("csv", b"call_id," + b"x" * 200_000 + b"\n", "calls.csv:1", "bad CSV header: field larger"),
+])
+def test_a_file_that_is_not_its_type(tmp_path, kind, data, where, why):
+    rs = _rs_edit('path = "calls.csv"', f'type = "{kind}"\npath = "calls.{kind}"')
+    config = _files(tmp_path, rs=rs, **{f"calls.{kind}": data})
+    _refused(_run(config, "ingest"), where, why)
+    _nothing_stored(config)

@@ -157,6 +157,10 @@ class CSVSource(_FileSource):
                               f"cannot be read as {enc} ({getattr(e, 'reason', e)}); set "
                               f"encoding = \"...\" on the source (e.g. \"gb18030\"), or "
                               f"\"auto\"")]) from None
+        except csv.Error as e:  # a header cell over the field limit, a stray quote ...
+            f.close()
+            raise DataError([(f"{path.name}:{reader.line_num or 1}", f"bad CSV header: {e}")]) \
+                from None
 
         def rows():
             try:
@@ -208,7 +212,14 @@ class XLSXSource(_FileSource):
         import openpyxl
 
         path = _path(spec, base_dir, "xlsx")
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as e:
+            # what a broken or mislabelled file raises varies (BadZipFile, KeyError, XML
+            # errors); to the user it is one thing: this is not a workbook we can read
+            raise ScorecardError(f"{path}: not an .xlsx workbook that can be read "
+                                 f"({type(e).__name__}: {str(e)[:120]}); save it from Excel as "
+                                 f".xlsx, or use type = \"csv\" for a CSV file") from None
         if spec.sheet is not None and spec.sheet not in wb.sheetnames:
             raise ScorecardError(f"{path}: no sheet {spec.sheet!r} (sheets: "
                                  f"{', '.join(wb.sheetnames)})")
@@ -295,8 +306,14 @@ class JSONLinesSource(_FileSource):
 
         def rows():
             seen, last = set(), 0
-            with open(path, encoding="utf-8-sig") as f:
-                for n, line in enumerate(f, start=1):
+            with open(path, "rb") as f:
+                for n, raw in enumerate(f, start=1):
+                    try:
+                        line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+                    except UnicodeDecodeError as e:
+                        raise DataError([(f"{path.name}:{n}", f"not UTF-8 ({e.reason}); JSON "
+                                          f"lines are UTF-8: re-save the file as UTF-8")]) \
+                            from None
                     if not line.strip():
                         continue
                     try:
