@@ -5,6 +5,7 @@ another exception. Mutations come from a seeded generator, so a failure reproduc
 number and the mutation are in the assertion message."""
 
 import random
+import signal
 import tomllib
 from pathlib import Path
 
@@ -59,10 +60,16 @@ def _attempt(directory: Path, rs_text: str, files: dict, what: str):
             p.write_bytes(content)
         else:
             p.write_text(content, encoding="utf-8")
+    # a case that hangs (a source path of /dev/zero was read forever) fails with its mutation
+    # instead of hanging the suite
+    old_handler = signal.signal(signal.SIGALRM, _hung)
+    signal.alarm(CASE_SECONDS)
     try:
         rs = load_ruleset(directory / "scorecard.toml")
         store = Store(":memory:")
         evaluate(store, rs, Period.parse("2026-10"), ledger=False, allow_empty=True)
+    except _Hung:
+        pytest.fail(f"{what}: still running after {CASE_SECONDS} s")
     except ScorecardError as e:
         assert e.exit_code == 2 and e.message.strip(), what
         return "exit 2"
@@ -73,7 +80,22 @@ def _attempt(directory: Path, rs_text: str, files: dict, what: str):
         pytest.fail(f"{what}: {type(e).__name__}: {e.message}")
     except Exception as e:
         pytest.fail(f"{what}: traceback {type(e).__name__}: {e}")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old_handler)
     return "ok"
+
+
+CASE_SECONDS = 30
+
+
+class _Hung(BaseException):
+    """Raised by the alarm; a BaseException so no ``except Exception`` in the code swallows
+    it."""
+
+
+def _hung(signum, frame):
+    raise _Hung()
 
 
 # -- rule sets ----------------------------------------------------------------------------------

@@ -330,11 +330,17 @@ def test_bad_rule_set_values_are_errors_at_their_key(tmp_path, rs, key, why):
     assert key in out
 
 
-@pytest.mark.parametrize("path", ["data", "../../", "."])
-def test_source_path_naming_a_directory(tmp_path, path):
+@pytest.mark.parametrize("path, why", [("data", "is a directory"), ("../../", "is a directory"),
+                                       (".", "is a directory"),
+                                       ("/dev/zero", "is not a regular file")])  # never ends
+def test_source_path_naming_a_directory_or_a_device(tmp_path, path, why):
     (tmp_path / "data").mkdir()
     config = _files(tmp_path, rs=_rs_edit('path = "calls.csv"', f'path = "{path}"'))
-    _refused(_run(config, "ingest"), "is a directory", "sources.calls")
+    if path.startswith("/dev/"):  # it was read forever: in a process of its own, bounded
+        r = _cli_subprocess(config, "ingest", timeout=30)
+        assert r.returncode == 2 and why in r.stderr and "sources.calls" in r.stderr, r.stderr
+        return
+    _refused(_run(config, "ingest"), why, "sources.calls")
 
 
 @pytest.mark.parametrize("target", ["data", "/dev/zero"])

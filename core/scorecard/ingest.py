@@ -30,6 +30,10 @@ def source_fingerprint(rs, name) -> str:
         if is_dir:
             raise ScorecardError(f"{rs.path}: sources.{name}.path: {path} is a directory; name "
                                  f"the export file itself") from None
+        if path.exists() and not path.is_file():
+            # a device or a pipe (/dev/zero) would be read, and hashed, forever
+            raise ScorecardError(f"{rs.path}: sources.{name}.path: {path} is not a regular "
+                                 f"file; name the export file itself") from None
         if not path.exists() and spec.optional:
             h.update(b"absent")  # an optional source without its file: an empty table
             return h.hexdigest()

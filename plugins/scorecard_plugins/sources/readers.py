@@ -44,6 +44,9 @@ def _path(spec, base_dir, what) -> Path:
         if not p.exists():
             raise ScorecardError(f"{p}: file not found; put the export there or fix the source "
                                  f"path")
+        if not p.is_file():  # a device or a pipe (/dev/zero) never ends
+            raise ScorecardError(f"{p}: not a regular file; the source's path names the "
+                                 f"export file itself")
     except OSError as e:  # a name too long for the file system, a loop of links ...
         raise ScorecardError(f"{spec.path[:80]}: not a usable path ({e.strerror or e}); fix "
                              f"the source path") from None
