@@ -14,7 +14,7 @@ import click
 
 from scorecard import hookimpl
 from scorecard.errors import ScorecardError
-from scorecard.numbers import fmt, to_fraction
+from scorecard.numbers import to_fraction
 from scorecard.options import (
     config_option,
     db_option,
@@ -24,7 +24,7 @@ from scorecard.options import (
     output_option,
     period_option,
 )
-from scorecard.render import Document, render, style_of, table_text, write
+from scorecard.render import Document, dec_text, render, style_of, table_text, write
 
 
 @attrs.frozen
@@ -136,22 +136,22 @@ def calibrate(store, rs, period, reference: str = "panel", max_spread=None) -> C
 
 
 def _marks_text(marks):
-    return ", ".join(f"{r} {fmt(v)}" for r, v in marks.items())
+    return ", ".join(f"{r} {dec_text(v)}" for r, v in marks.items())
 
 
 def calibration_rows(cal: Calibration, flagged_only=True):
     rows = []
     for s in (cal.flagged if flagged_only else cal.spreads):
         rows.append({"scorecard": s.scorecard, "employee_id": s.employee_id, "item": s.item,
-                     "marks": _marks_text(s.marks), "spread": fmt(s.spread),
-                     "threshold": fmt(s.threshold) if s.threshold is not None else None,
+                     "marks": _marks_text(s.marks), "spread": dec_text(s.spread),
+                     "threshold": dec_text(s.threshold),
                      "flagged": s.flagged, "evidence": ", ".join(s.refs)})
     return rows
 
 
 def leniency_rows(cal: Calibration):
     return [{"scorecard": ln.scorecard, "rater": ln.rater, "item": ln.item, "pairs": ln.pairs,
-             "mean_difference": fmt(ln.mean_difference), "above": ln.above, "below": ln.below}
+             "mean_difference": dec_text(ln.mean_difference), "above": ln.above, "below": ln.below}
             for ln in cal.leniency]
 
 
