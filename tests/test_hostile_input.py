@@ -528,3 +528,22 @@ def test_a_file_that_is_not_its_type(tmp_path, kind, data, where, why):
     config = _files(tmp_path, rs=rs, **{f"calls.{kind}": data})
     _refused(_run(config, "ingest"), where, why)
     _nothing_stored(config)
+
+
+def test_a_long_mark_stays_exact_in_the_stored_run(tmp_path):
+    # base = the supervisor's mark 5.0000000000000000000000000000001 (31 places), no incident
+    # of E2's: points = 5.0000000000000000000000000000001 exactly, lost = 10 − that
+    # = 4.9999999999999999999999999999999; the 28-digit context stored 5 and 5
+    rs = _rs_edit(ITEM_MAX, ITEM_MAX + '\nscore = { type = "deduct", base_source = "marks" }',
+                  rs=MARKS_RS)
+    mark = "5.0000000000000000000000000000001"
+    calls = "call_id,employee_id,at,n,score\nc1,E1,2026-10-01 08:00,1,85\n"
+    config = _files(tmp_path, rs=rs, calls=calls,
+                    **{"marks.csv": f"employee_id,period,item,mark\nE2,2026-10,n,{mark}\n"})
+    r = _run(config, "evaluate", "-p", "2026-10")
+    assert r.exit_code == 0, r.output
+    store = Store(tmp_path / "scorecard.db")
+    points, lost = store.conn.execute(
+        "SELECT points, lost FROM items WHERE employee_id = 'E2' AND item_id = 'n'").fetchone()
+    assert points == mark
+    assert lost == "4.9999999999999999999999999999999"
