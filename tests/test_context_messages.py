@@ -53,7 +53,10 @@ source = "events"
 
 
 def test_explain_a_run_that_is_not_stored(tmp_path):
+    from scorecard.store import Store
+
     db = tmp_path / "x.db"
+    Store(db).conn.close()  # an empty store (a missing one is refused: test_store_open)
     r = CliRunner().invoke(cli, ["explain", "E1", "--db", str(db), "--run", "7"])
     assert r.exit_code == 2
     assert f"no run 7 in {db}; `scorecard runs` lists the stored runs" in r.output

@@ -155,8 +155,13 @@ def stars(store, rs, period: Period, run_id: int | None = None):
     """The best score of the period per scorecard, ties broken by the scorecard's
     ``annual.star_tiebreak`` items' values (higher first; no value ranks last); employees still
     tied share the star. Returns ``(run, rows)``, rows best first with ``star`` set."""
-    run = store.run(run_id) if run_id else store.latest_run(org=rs.meta.org, site=rs.meta.site,
-                                                           period=period.key)
+    run = store.run(run_id, verify=False) if run_id else store.latest_run(
+        org=rs.meta.org, site=rs.meta.site, period=period.key)
+    if run is not None and run_id:
+        from .store import check_scope
+
+        check_scope(run, rs)  # --run of another organisation's run is refused
+        store.verify_run(run)
     if run is None:
         raise ScorecardError(f"no stored run for {period.key}: run `scorecard evaluate "
                              f"--period {period.key}` first")
@@ -193,13 +198,14 @@ def history(store, rs, employee_id: str):
     """The employee's result in the latest run of every period stored for the rule set's
     org/site, oldest period first, with the change from the previous period of the same kind
     and the item values. Returns a list of dicts (``run_text`` holds that run's rule set)."""
-    runs = [r for r in store.runs() if r["org"] == rs.meta.org and r["site"] == rs.meta.site]
+    runs = store.runs(org=rs.meta.org, site=rs.meta.site)
     latest: dict[str, dict] = {}
     for r in runs:
         latest[r["period"]] = r  # ordered by id: the last one wins
     rows, prev = [], {}
     for key in sorted(latest, key=lambda k: (Period.parse(k).start, Period.parse(k).kind)):
         run = latest[key]
+        store.verify_run(run)  # a tampered run is an error, never a normal row of the history
         res = store.result(run["id"], employee_id)  # not every employee's row of the run
         if res is None:
             continue

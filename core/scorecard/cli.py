@@ -457,15 +457,21 @@ def _print_evaluation(ev, fmt_, output, ledger=True):
 
 
 def _pick_run(store, config, run, period):
+    """The run to show (checked against its seal), scoped to the rule set's organisation and
+    site when there is a rule set."""
+    from .store import check_scope
+
+    rs = open_ruleset(config) if config else None
     if run is not None:
-        r = store.run(run)
+        r = store.run(run, verify=False)
         if r is None:
             raise ScorecardError(f"no run {run} in {store.path or ':memory:'}; `scorecard runs` "
                                  f"lists the stored runs")
+        check_scope(r, rs)  # another organisation's run: exit 2, not shown
+        store.verify_run(r)  # a tampered run: exit 1, not shown
         return r
     org = site = None
-    if config:
-        rs = open_ruleset(config)
+    if rs is not None:
         org, site = rs.meta.org, rs.meta.site
     r = store.latest_run(org=org, site=site, period=period)
     if r is None:
@@ -487,9 +493,11 @@ RUN_COLUMNS = ["id", "created_at", "org", "site", "period", "employees", "same_a
 @output_option
 def report(config, db, run, period, all_orgs, fmt_, output):
     """Show a stored run's ranked results (or, with --all-orgs, every run)."""
-    store = open_store(config, db)
+    store = open_store(config, db, create=False)
     if all_orgs:
-        render(Document(store.runs(), RUN_COLUMNS), fmt_, output)
+        rows = store.runs()
+        render(Document(rows, [*RUN_COLUMNS, "status"]), fmt_, output)
+        _fail_if_tampered(rows)
         return
     r = _pick_run(store, config, run, period)
     final, r = _final(store, r, run)
@@ -554,7 +562,7 @@ def _why_no_score(res) -> str:
 @output_option
 def explain(employee, config, db, period, run, fmt_, output):
     """Why EMPLOYEE got their score: every item, every deduction and its evidence."""
-    store = open_store(config, db)
+    store = open_store(config, db, create=False)
     r = _pick_run(store, config, run, period)
     final, r = _final(store, r, run)
     res = final.result(employee) if final else store.result(r["id"], employee)
@@ -654,15 +662,26 @@ def demo(db, top):
 @format_option("table", "json", "csv")
 @output_option
 def runs(config, db, fmt_, output):
-    """List the runs in the store."""
+    """List the runs in the store (with a rule set, its organisation and site only), each with
+    what it stands on and its seal status (a TAMPERED run: exit 1)."""
     from .completeness import for_run, summary
 
-    store = open_store(config, db)
-    rows = store.runs()
+    store = open_store(config, db, create=False)
+    rs = open_ruleset(config) if config else None
+    rows = store.runs(org=rs.meta.org, site=rs.meta.site) if rs else store.runs()
     for r in rows:  # what each run stands on (complete / partial / incomplete ...)
         c = for_run(store, r["id"])
         r["data"] = summary(c) if c is not None else ""
-    render(Document(rows, [*RUN_COLUMNS, "label", "data"]), fmt_, output)
+    render(Document(rows, [*RUN_COLUMNS, "label", "data", "status"]), fmt_, output)
+    _fail_if_tampered(rows)
+
+
+def _fail_if_tampered(rows):
+    bad = [r["id"] for r in rows if r.get("status") == "TAMPERED"]
+    if bad:
+        from .store import TamperedRunError
+
+        raise TamperedRunError.listed(bad)
 
 
 cli._builtin = set(cli.commands)  # the commands above: resolving them loads no plugin

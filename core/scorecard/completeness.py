@@ -35,11 +35,19 @@ def ensure_schema(store):
     ``executescript`` would commit an open transaction (a group stores its runs in one)."""
     if store.has_table(TABLE):
         return
-    store.conn.execute(SCHEMA)
-    for op in ("UPDATE", "DELETE"):
-        store.conn.execute(
-            f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_{op.lower()} BEFORE {op} ON {TABLE} "
-            f"BEGIN SELECT RAISE(ABORT, 'runs are immutable: {TABLE} cannot be changed'); END")
+    from .store import make_append_only, seal_with_run
+
+    # under the store's write lock (joined when a group's transaction is open)
+    with store.transaction():
+        store.conn.execute(SCHEMA)
+        for op in ("UPDATE", "DELETE"):
+            store.conn.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_{op.lower()} BEFORE {op} ON {TABLE} "
+                f"BEGIN SELECT RAISE(ABORT, 'runs are immutable: {TABLE} cannot be changed'); "
+                f"END")
+        # no REPLACE over a row either, and no row for a sealed run (docs/reliability.md)
+        make_append_only(store.conn, TABLE, "runs")
+        seal_with_run(store.conn, TABLE)
 
 
 @attrs.define

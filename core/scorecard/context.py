@@ -8,6 +8,7 @@ from .errors import ScorecardError
 from .numbers import to_fraction
 from .periods import Period
 from .schema import did_you_mean
+from .sql import quote
 from .store import Store, source_table
 from .workdays import WorkCalendar
 
@@ -44,7 +45,7 @@ class Context:
                 f"{did_you_mean(source, self.ruleset.sources)} (declared: "
                 f"{', '.join(self.ruleset.sources)}); fix the rule's source or declare "
                 f"[sources.{source}]")
-        return f"[{source_table(self.ruleset.dataset, source)}]"
+        return quote(source_table(self.ruleset.dataset, source))
 
     def file(self, source: str) -> str:
         """The name of the source's input file (the source's name when it has no path)."""
@@ -63,7 +64,7 @@ class Context:
         if col is None:
             return "1", []
         kind = self.ruleset.columns[source][col].type
-        c = f"{prefix}[{col}]"
+        c = f"{prefix}{quote(col)}"
         if kind == "timestamp":
             return f"{c} >= ? AND {c} < ?", [period.start_ts, period.end_ts]
         if kind == "date":
@@ -106,7 +107,7 @@ def match_where(rs, source: str, match: dict | None, prefix: str = ""):
     parts, params = [], []
     types = rs.columns.get(source, {})
     for col, want in match.items():
-        c = f"{prefix}[{col}]"
+        c = f"{prefix}{quote(col)}"
         kind = types[col].type if col in types else None
         if kind == "decimal":
             # decimals are stored as exact text: compared as text, "10" < "3"

@@ -54,27 +54,30 @@ def ensure_schema(store):
     """Create the cycle's table (append-only: updates and deletes abort) if it is missing."""
     if store.has_table("cycle_events"):
         return  # no schema statement (and no write lock) on every step
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            store.conn.execute(statement)
-    for op in ("UPDATE", "DELETE"):
-        store.conn.execute(
-            f"CREATE TRIGGER IF NOT EXISTS cycle_events_no_{op.lower()} BEFORE {op} ON "
-            f"cycle_events BEGIN SELECT RAISE(ABORT, 'the pay cycle is append-only: "
-            f"cycle_events cannot be changed'); END")
+    from .store import make_append_only
+
+    # under the store's write lock (it waits for another writer instead of failing)
+    with store.transaction():
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                store.conn.execute(statement)
+        for op in ("UPDATE", "DELETE"):
+            store.conn.execute(
+                f"CREATE TRIGGER IF NOT EXISTS cycle_events_no_{op.lower()} BEFORE {op} ON "
+                f"cycle_events BEGIN SELECT RAISE(ABORT, 'the pay cycle is append-only: "
+                f"cycle_events cannot be changed'); END")
+        # REPLACE deletes without firing DELETE triggers: refused on INSERT (reliability.md)
+        make_append_only(store.conn, "cycle_events", "the pay cycle's events (append-only)")
 
 
 @contextlib.contextmanager
 def _immediate(store):
     """A write transaction taken before the state is read (BEGIN IMMEDIATE): a second process
     waits for the first instead of deciding on the state the first is changing."""
-    store.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield store.conn
-    except BaseException:
-        store.conn.execute("ROLLBACK")
-        raise
-    store.conn.execute("COMMIT")
+    # the store's write transaction: BEGIN IMMEDIATE, waiting for another writer (and saying
+    # so) up to SCORECARD_BUSY_TIMEOUT instead of failing after 5 s
+    with store.transaction() as conn:
+        yield conn
 
 
 # -- deadlines --------------------------------------------------------------------------------

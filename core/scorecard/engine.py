@@ -1,7 +1,6 @@
 """The evaluation: sources -> metrics -> scorers -> penalties -> total -> grade -> payout, in
 exact arithmetic, with every step's explanation lines kept in the ledger."""
 
-import hashlib
 import json
 from fractions import Fraction
 
@@ -18,7 +17,8 @@ from .numbers import fmt, lean, quantize, to_text
 from .periods import Period
 from .registry import get_registry
 from .speed import gc_paused
-from .store import COMPANIONS, Store, now_text, source_table
+from .sql import quote
+from .store import Store, now_text, result_hash, source_table
 from .types import Adjustment, Grade, Line, Measure, Payout, Scored
 from .workdays import WorkCalendar
 
@@ -138,7 +138,7 @@ def load_employees(store, rs):
     cols = list(rs.columns["employees"])
     table = source_table(rs.dataset, "employees")
     rows = store.conn.execute(
-        f"SELECT _line, {', '.join(f'[{c}]' for c in cols)} FROM [{table}] ORDER BY employee_id"
+        f"SELECT _line, {', '.join(map(quote, cols))} FROM {quote(table)} ORDER BY employee_id"
     ).fetchall()
     out = {}
     for row in rows:
@@ -168,9 +168,17 @@ def _evaluate(store, rs, period, ledger, ingest_first, only, progress, allow_emp
     registry = get_registry()
     if not checked:
         refuse_errors(rs)
-    fingerprints = {}
     if ingest_first:
         ingest(store, rs)
+    # One read transaction from the first query to the last: another process re-ingesting the
+    # sources meanwhile cannot give this run some items of the old data and some of the new.
+    with store.snapshot():
+        return _evaluate_snapshot(store, rs, period, ledger, only, progress, allow_empty,
+                                  registry)
+
+
+def _evaluate_snapshot(store, rs, period, ledger, only, progress, allow_empty, registry):
+    fingerprints = {}
     for name in rs.sources:
         rec = store.ingest_record(rs.dataset, name)
         if rec is None:
@@ -482,7 +490,8 @@ def _empty_message(store, rs, period, active) -> str:
     for src in active:
         col = rs.sources[src].period_by
         lo, hi = store.conn.execute(
-            f"SELECT min([{col}]), max([{col}]) FROM [{source_table(rs.dataset, src)}]").fetchone()
+            f"SELECT min({quote(col)}), max({quote(col)}) FROM "
+            f"{quote(source_table(rs.dataset, src))}").fetchone()
         if rs.columns[src][col].type == "timestamp" and lo is not None:
             from .columns import format_timestamp
 
@@ -619,21 +628,6 @@ def result_rows(run_id, ev: Evaluation, ledger: bool = True):
 _HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # = json.dumps(...)
 
 
-def result_hash(results, items) -> str:
-    """SHA-256 of the results and item rows without their run id: equal for equal outcomes
-    (the ledger is not part of it)."""
-    # the exact text columns only: the store's numeric companions (score_num ...) are derived
-    # from them, so rows read back from the store hash as they did when they were written
-    skip = COMPANIONS | {"run_id"}
-    h = hashlib.sha256()
-    # one encoder for all rows: json.dumps with options builds a new one per call
-    for r in results:
-        h.update(_HASH_JSON({k: v for k, v in r.items() if k not in skip}).encode())
-    for i in items:
-        h.update(_HASH_JSON({k: v for k, v in i.items() if k not in skip}).encode())
-    return h.hexdigest()
-
-
 def run_header(rs, ruleset_path=None) -> dict:
     """What a stored run says about the rule set it ran (``ruleset_path``: the path as the
     caller named it, when the rule set was loaded elsewhere, e.g. on a worker)."""
@@ -668,8 +662,10 @@ def record(store: Store, ev: Evaluation, ledger=True, label=None,
 def record_rows(store: Store, header: dict, period_key: str, fingerprints: dict, rows,
                 ledger=True, label=None, created_at=None, extra=None):
     """Store one run from its rows (:func:`result_rows`, made anywhere: in this process or on a
-    worker of a group run) and return ``(run_id, result_hash, same_as, differs_from)``;
-    ``extra``: more ``{table: rows}`` of the run (e.g. its completeness), written with it.
+    worker of a group run) as a new sealed run and return ``(run_id, result_hash, same_as,
+    differs_from)``; ``extra``: more ``{table: rows}`` of the run (e.g. its completeness),
+    written and sealed with it. The run id comes from the insert, in the same write transaction
+    as the look-up of an earlier identical run.
 
     Inside an open ``store.transaction()`` the run joins it (a group stores all its sites' runs
     in one transaction)."""
@@ -678,31 +674,28 @@ def record_rows(store: Store, header: dict, period_key: str, fingerprints: dict,
     refuse_closed(store, header["dataset"], period_key,
                   where=f"{header['org']} / {header['site']}")
     results, items, lines = rows
-    run_id = store.next_run_id()
-    for table in (results, items, lines):
-        for r in table:
-            r["run_id"] = run_id
     rh = result_hash(results, items)
     dfp = data_fingerprint(fingerprints)
-    same_as = differs_from = None
-    prev = store.find_same_run(header["ruleset_hash"], dfp, period_key)
-    if prev is not None:
-        if prev[1] == rh:
-            same_as = prev[0]
-        else:
-            differs_from = prev[0]
     plugins = [{k: v for k, v in p.items() if k in ("name", "version")} for p in plugin_rows()]
-    run = {
-        "id": run_id, "created_at": created_at or now_text(), "org": header["org"],
-        "site": header["site"], "bundle": header["bundle"], "dataset": header["dataset"],
-        "period": period_key, "ruleset_path": header["ruleset_path"],
-        "ruleset_text": header["ruleset_text"], "ruleset_hash": header["ruleset_hash"],
-        "data_fingerprint": dfp, "plugins": json.dumps(plugins), "scorecard_version": __version__,
-        "ledger": int(ledger), "result_hash": rh, "same_as": same_as,
-        "employees": len(results), "label": label,
-    }
-    for table_rows in (extra or {}).values():
-        for r in table_rows:
+    with store.transaction():
+        same_as = differs_from = None
+        prev = store.find_same_run(header["ruleset_hash"], dfp, period_key)
+        if prev is not None:
+            if prev[1] == rh:
+                same_as = prev[0]
+            else:
+                differs_from = prev[0]
+        run = {
+            "created_at": created_at or now_text(), "org": header["org"],
+            "site": header["site"], "bundle": header["bundle"], "dataset": header["dataset"],
+            "period": period_key, "ruleset_path": header["ruleset_path"],
+            "ruleset_text": header["ruleset_text"], "ruleset_hash": header["ruleset_hash"],
+            "data_fingerprint": dfp, "plugins": json.dumps(plugins),
+            "scorecard_version": __version__, "ledger": int(ledger), "result_hash": rh,
+            "same_as": same_as, "employees": len(results), "label": label,
+        }
+        run_id = store.save_run(run, results, items, lines if ledger else [], extra=extra)
+    for table in (results, items, lines, *(extra or {}).values()):
+        for r in table:
             r["run_id"] = run_id
-    store.save_run(run, results, items, lines if ledger else [], extra=extra)
     return run_id, rh, same_as, differs_from

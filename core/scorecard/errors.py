@@ -145,3 +145,10 @@ class EvaluationError(Error):
     """The evaluation could not be completed (exit code 1): a plugin failed or returned nonsense."""
 
     exit_code = 1
+
+
+class StoreBusyError(Error):
+    """Another process held the store's write lock for longer than the busy timeout (exit 1):
+    nothing of this command was stored; running it again later is the fix."""
+
+    exit_code = 1

@@ -479,13 +479,15 @@ CREATE TABLE IF NOT EXISTS group_sites (
 
 
 def _group_schema(store):
-    store.conn.executescript(GROUP_SCHEMA)
-    for table in ("group_runs", "group_sites"):
-        for op in ("UPDATE", "DELETE"):
-            store.conn.execute(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, 'group runs are immutable: {table} cannot be "
-                f"changed'); END")
+    from .store import make_append_only
+
+    # under the write lock; append-only also against REPLACE (docs/reliability.md)
+    with store.transaction() as conn:
+        for stmt in GROUP_SCHEMA.split(";"):
+            if stmt.strip():
+                conn.execute(stmt)
+        for table in ("group_runs", "group_sites"):
+            make_append_only(conn, table, "group runs")
 
 
 def store_group(db, run: GroupRun, label=None):

@@ -12,6 +12,7 @@ from .errors import DataError, EvaluationError, Problems, ScorecardError
 from .registry import get_registry
 from .schema import did_you_mean
 from .speed import gc_paused
+from .sql import quote
 from .store import Store, now_text, source_table
 
 
@@ -81,14 +82,14 @@ def data_fingerprint(fingerprints: dict) -> str:
 
 
 def _create_table(conn, table, cols, spec):
-    conn.execute(f"DROP TABLE IF EXISTS [{table}]")
-    defs = ["_line INTEGER NOT NULL"] + [f"[{c}] {SQL_TYPES[s.type]}" for c, s in cols.items()]
+    conn.execute(f"DROP TABLE IF EXISTS {quote(table)}")
+    defs = ["_line INTEGER NOT NULL"] + [f"{quote(c)} {SQL_TYPES[s.type]}" for c, s in cols.items()]
     if "employee_id" in cols and spec.period_by:
         # clustered by employee and time: per-employee GROUP BY over a period reads in order
-        pk = f"PRIMARY KEY (employee_id, [{spec.period_by}], _line)"
-        conn.execute(f"CREATE TABLE [{table}] ({', '.join(defs)}, {pk}) WITHOUT ROWID")
+        pk = f"PRIMARY KEY (employee_id, {quote(spec.period_by)}, _line)"
+        conn.execute(f"CREATE TABLE {quote(table)} ({', '.join(defs)}, {pk}) WITHOUT ROWID")
     else:
-        conn.execute(f"CREATE TABLE [{table}] ({', '.join(defs)}, PRIMARY KEY (_line))")
+        conn.execute(f"CREATE TABLE {quote(table)} ({', '.join(defs)}, PRIMARY KEY (_line))")
 
 
 BATCH = 50_000  # rows converted and inserted at a time
@@ -248,7 +249,7 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
     key_pos = names.index(spec.key) if spec.key else None
     seen_keys = {}
     width = len(header)
-    sql = (f"INSERT INTO [{table}] (_line, {', '.join(f'[{c}]' for c in names)}) "
+    sql = (f"INSERT INTO {quote(table)} (_line, {', '.join(map(quote, names))}) "
            f"VALUES ({', '.join('?' * (len(names) + 1))})")
     count = 0
 
@@ -339,7 +340,8 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
             break
     if spec.period_by:
         # built after the load: one sort instead of an index update per row
-        conn.execute(f"CREATE INDEX [{table}__period] ON [{table}] ([{spec.period_by}])")
+        conn.execute(f"CREATE INDEX {quote(table + '__period')} ON {quote(table)} "
+                     f"({quote(spec.period_by)})")
     return file, count
 
 
@@ -364,8 +366,8 @@ def _check_employees(conn, rs, names, quarantine, problems, quarantined):
         table = source_table(rs.dataset, name)
         cols = list(rs.columns[name])
         rows = conn.execute(
-            f"SELECT _line, {', '.join(f'[{c}]' for c in cols)} FROM [{table}] WHERE "
-            f"employee_id NOT IN (SELECT employee_id FROM [{emp}]) ORDER BY _line").fetchall()
+            f"SELECT _line, {', '.join(map(quote, cols))} FROM {quote(table)} WHERE "
+            f"employee_id NOT IN (SELECT employee_id FROM {quote(emp)}) ORDER BY _line").fetchall()
         file = rs.file_name(name)
         for line, *values in rows:
             rec = dict(zip(cols, values, strict=True))
@@ -378,8 +380,8 @@ def _check_employees(conn, rs, names, quarantine, problems, quarantined):
             else:
                 problems.append((f"{file}:{line}:employee_id", reason))
         if quarantine and rows:
-            conn.execute(f"DELETE FROM [{table}] WHERE employee_id NOT IN "
-                         f"(SELECT employee_id FROM [{emp}])")
+            conn.execute(f"DELETE FROM {quote(table)} WHERE employee_id NOT IN "
+                         f"(SELECT employee_id FROM {quote(emp)})")
 
 
 def _check_ranges(conn, rs, loaded, quarantine, problems, quarantined):
@@ -489,14 +491,14 @@ def _ingest(store, rs, conn, todo, fingerprints, report, quarantine, problems, q
             file, n = counts[name]
             if quarantine:
                 n = conn.execute(
-                    f"SELECT count(*) FROM [{source_table(rs.dataset, name)}]").fetchone()[0]
+                    f"SELECT count(*) FROM {quote(source_table(rs.dataset, name))}").fetchone()[0]
             conn.execute("INSERT OR REPLACE INTO _ingests VALUES (?, ?, ?, ?, ?, ?)",
                          (rs.dataset, name, fingerprints[name], file, n, now_text()))
             report[name] = ("ingested", n)
             # Statistics (sampled: analysis_limit) let SQLite answer "this period, per employee"
             # by skipping through the (employee, time) clustered key instead of looking up every
             # row found by the period index: several times faster per rule.
-            conn.execute(f"ANALYZE [{source_table(rs.dataset, name)}]")
+            conn.execute(f"ANALYZE {quote(source_table(rs.dataset, name))}")
     if quarantined:
         report["_quarantined"] = ("quarantined", len(quarantined))
     return report

@@ -33,6 +33,7 @@ DEFAULT_PLUGINS = (
     "scorecard_plugins.commands.calibration",
     "scorecard_plugins.commands.statement",
     "scorecard_plugins.commands.cycle",
+    "scorecard_plugins.commands.verify",
 )
 
 pm = pluggy.PluginManager("scorecard")

@@ -147,13 +147,15 @@ def open_ruleset(config):
     return load_ruleset(Path(config))
 
 
-def open_store(config, db):
-    """The store named by ``--db``, else ``scorecard.db`` beside the rule set ``config``."""
+def open_store(config, db, create: bool = True):
+    """The store named by ``--db``, else ``scorecard.db`` beside the rule set ``config``.
+    Read-only commands pass ``create=False``: a mistyped name is an error (exit 2), not a new
+    empty store."""
     from .errors import ScorecardError
     from .store import Store
 
     if db:
-        return Store(db)
+        return Store(db, create=create)
     if config is None:
         raise ScorecardError(f"give -c/--config RULESET (its {DEFAULT_DB} is used) or --db FILE")
-    return Store(Path(config).parent / DEFAULT_DB)
+    return Store(Path(config).parent / DEFAULT_DB, create=create)

@@ -116,12 +116,16 @@ def _pad(text: str, width: int) -> str:
 
 
 def to_csv(rows: list[dict], columns: list[str]) -> str:
-    """CSV text with a header row; None is an empty cell."""
+    """CSV text with a header row; None is an empty cell. Text a spreadsheet would run as a
+    formula (``=1+2``, ``@SUM(...)``, ``+cmd|...``) gets a leading apostrophe (OWASP's rule,
+    as in xlsx); numbers such as ``-5.00`` stay numbers."""
+    from .xlsx import neutralise
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
+    w.writerow([neutralise(c) for c in columns])
     for r in rows:
-        w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+        w.writerow(["" if (v := r.get(c)) is None else neutralise(v) for c in columns])
     return buf.getvalue()
 
 

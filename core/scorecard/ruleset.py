@@ -17,6 +17,7 @@ from .numbers import MAX_DIGITS, ROUNDING_MODES
 from .periods import PERIOD_KINDS, Period
 from .registry import Registry, get_registry
 from .schema import SchemaError, build, convert, did_you_mean, locate
+from .sql import name_problem, table_problem
 
 COLUMN_TYPES = ("str", "int", "decimal", "bool", "timestamp", "date", "period", "enum")
 
@@ -435,8 +436,12 @@ class RuleSet:
 
     @property
     def dataset(self) -> str:
-        """Namespace of this rule set's source tables in the store: organisation and site."""
-        return re.sub(r"[^0-9A-Za-z]+", "_", f"{self.meta.org}__{self.meta.site}").strip("_")
+        """Namespace of this rule set's source tables in the store: organisation and site, as
+        a readable slug and a hash of the exact names (``automotive-contact-centre`` and
+        ``automotive contact centre`` have the same slug but not the same dataset)."""
+        slug = re.sub(r"[^0-9A-Za-z]+", "_", f"{self.meta.org}__{self.meta.site}").strip("_")
+        exact = hashlib.sha256(f"{self.meta.org}\x00{self.meta.site}".encode()).hexdigest()
+        return f"{slug[:40]}_{exact[:10]}"
 
     def file_name(self, source: str) -> str:
         """The name of a source's input file, as messages and ledger references show it
@@ -788,7 +793,15 @@ def _load(path, text, data, registry) -> RuleSet:
         raise SchemaError("sources", "expected a table of sources")
     for name, sdata in raw_sources.items():
         spath = f"sources.{name}"
+        # names become SQL names in the store: plain names only (scorecard.sql)
+        if (problem := name_problem(name, "source name")) is not None:
+            raise SchemaError(spath, problem)
         spec = build(SourceSpec, sdata, spath)
+        for c in spec.columns:
+            if (problem := name_problem(c, "column name")) is not None:
+                raise SchemaError(f"{spath}.columns.{c}", problem)
+        if spec.table is not None and (problem := table_problem(spec.table)) is not None:
+            raise SchemaError(f"{spath}.table", problem)
         reader = _registered(registry, "source", spec.type, spath)
         validate = getattr(reader, "validate", None)
         if validate is not None:  # e.g. a file-based reader needs a path (checked at load)

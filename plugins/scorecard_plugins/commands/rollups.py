@@ -33,7 +33,7 @@ def _common(f):
 
 
 def _open(config, db):
-    return open_ruleset(config), open_store(config, db)
+    return open_ruleset(config), open_store(config, db, create=False)  # read-only commands
 
 
 def _num(v):

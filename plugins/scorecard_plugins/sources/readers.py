@@ -280,12 +280,28 @@ class SQLiteSource(_FileSource):
         path = _path(spec, base_dir, "sqlite")
         if bool(spec.table) == bool(spec.query):
             raise ScorecardError(f"{path}: give exactly one of table = \"...\" or query = \"...\"")
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        sql = spec.query or f"SELECT * FROM [{spec.table}]"
+        from scorecard.sql import quote
+
+        # read-only twice over: the file opened mode=ro, and an authorizer that lets a query
+        # only read (no ATTACH, VACUUM INTO, PRAGMA or writes: a rule set cannot copy or change
+        # a database through its query)
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+        conn.set_authorizer(_only_reads)
+        sql = spec.query or f"SELECT * FROM {quote(spec.table)}"
         try:
             cur = conn.execute(sql)
-        except sqlite3.Error as e:
+        except sqlite3.DatabaseError as e:
+            conn.close()
+            if "not authorized" in str(e) or "authorization denied" in str(e):
+                raise ScorecardError(
+                    f"{path}: query refused ({e}): a sqlite source may only read: one SELECT, "
+                    f"without ATTACH, VACUUM, PRAGMA or writes; fix the source's query") \
+                    from None
             raise ScorecardError(f"{path}: {e}") from None
+        except sqlite3.Warning as e:  # several statements in one query
+            conn.close()
+            raise ScorecardError(f"{path}: {e}; give one SELECT as the source's query") from None
         header = [d[0] for d in cur.description]
 
         def rows():
@@ -295,6 +311,21 @@ class SQLiteSource(_FileSource):
             conn.close()
 
         return RawTable(file=f"{path.name}:{spec.table or 'query'}", header=header, rows=rows())
+
+
+#: functions a source query may not call (they reach outside the database)
+_DENIED_FUNCTIONS = {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"}
+
+
+def _only_reads(action, arg1, arg2, db_name, trigger):
+    """SQLite authorizer for source queries: reading tables, functions and recursive CTEs."""
+    import sqlite3
+
+    if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_RECURSIVE):
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() not in _DENIED_FUNCTIONS:
+        return sqlite3.SQLITE_OK
+    return sqlite3.SQLITE_DENY
 
 
 class JSONLinesSource(_FileSource):
