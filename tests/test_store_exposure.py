@@ -130,7 +130,7 @@ def test_dataset_keys_of_similar_names_do_not_collide(tmp_path):
         assert r.exit_code == 0, r.output
         out[cfg] = {x["employee_id"]: x["score"] for x in json.loads(r.stdout)["results"]}
     assert out[a] == {"E1": "7.00", "E2": "5.00"}  # 3 + 4; 5
-    assert out[b] == {"E1": "10.00", "E2": "0.00"}
+    assert out[b] == {"E1": "10.00", "E2": None}  # E2 has no row in b: no activity, unscored
 
 
 @pytest.mark.parametrize("command", [["runs"], ["report"], ["explain", "E1"], ["verify"]])
