@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from test_store_tamper import make_ruleset
 
 from scorecard.cli import cli
+from scorecard.errors import ScorecardError
 from scorecard.private import open_private, private_output, write_private
 from scorecard.ruleset import load_ruleset
 from scorecard.store import Store
@@ -147,7 +148,7 @@ def test_db_that_cannot_be_a_store(tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("not a database\n")
     cases = {
-        tmp_path: f"{tmp_path}: is a directory; --db names the database file",
+        tmp_path: "is a directory",  # said by --db's option, or by the store itself
         tmp_path / "missing" / "s.db": f"the directory {tmp_path / 'missing'} does not exist",
         "/etc/passwd": "/etc/passwd: not a SQLite database",
         text: f"{text}: not a SQLite database",
@@ -161,6 +162,8 @@ def test_db_that_cannot_be_a_store(tmp_path):
             assert "Traceback" not in r.output
     assert text.read_text() == "not a database\n"
     assert not (tmp_path / "missing").exists()
+    with pytest.raises(ScorecardError, match="is a directory; --db names the database file"):
+        Store(tmp_path)  # the library says it too (for callers that are not the CLI)
 
 
 def test_a_sqlite_file_that_is_not_a_store_is_left_alone(tmp_path):

@@ -142,11 +142,13 @@ def test_a_changed_result_is_reported_tampered_by_every_read(stored):
     assert listing.exit_code == 1
     lines = {ln.split()[0]: ln for ln in listing.output.splitlines() if ln[:1].isdigit()}
     assert lines["1"].rstrip().endswith("sealed") and lines["2"].rstrip().endswith("TAMPERED")
-    ver = cli_run("verify", "--db", db)
+    ver = cli_run("verify", "--db", db, "--format", "json")
     assert ver.exit_code == 1
-    assert "run 1: sealed, rows match" in ver.output
-    assert "run 2: TAMPERED" in ver.output
-    assert "store: sealing trigger(s) removed" in ver.output
+    out = json.loads(ver.stdout)
+    assert [(r["id"], r["status"]) for r in out["rows"]] == [(1, "sealed"), (2, "TAMPERED")]
+    assert out["rows"][1]["problems"].startswith("its results or item rows were changed")
+    assert out["problems"][0].startswith("sealing trigger(s) removed: ")
+    assert "error: 1 run(s) TAMPERED, 1 store problem(s)" in ver.stderr
     # run 1 is untouched and still shown
     ok = cli_run("report", "-c", cfg, "--run", "1", "--format", "json")
     assert ok.exit_code == 0, ok.output
@@ -195,9 +197,9 @@ def test_removing_a_whole_run_breaks_the_next_seal(stored):
     _tamper(db, "DELETE FROM explanations WHERE run_id = 2", "DELETE FROM items WHERE run_id = 2",
             "DELETE FROM results WHERE run_id = 2", "DELETE FROM run_seals WHERE run_id = 2",
             "DELETE FROM runs WHERE id = 2")
-    ver = cli_run("verify", "--db", db, "--json")
+    ver = cli_run("verify", "--db", db, "--format", "json")
     assert ver.exit_code == 1
-    status = {r["id"]: r["status"] for r in json.loads(ver.stdout)["runs"]}
+    status = {r["id"]: r["status"] for r in json.loads(ver.stdout)["rows"]}
     assert status == {1: "sealed", 3: "TAMPERED"}  # 3's seal chained to 2's
 
 
@@ -242,8 +244,8 @@ def test_a_store_from_before_sealing_is_sealed_when_its_rows_match(tmp_path, sto
     conn.execute("UPDATE results SET score = '1' WHERE run_id = 1 AND employee_id = 'E2'")
     conn.execute("PRAGMA user_version = 0")
     conn.close()
-    ver = cli_run("verify", "--db", db, "--json")
+    ver = cli_run("verify", "--db", db, "--format", "json")
     assert ver.exit_code == 1
     out = json.loads(ver.stdout)
     assert out["problems"] == []  # the triggers are back
-    assert {r["id"]: r["status"] for r in out["runs"]} == {1: "TAMPERED", 2: "sealed"}
+    assert {r["id"]: r["status"] for r in out["rows"]} == {1: "TAMPERED", 2: "sealed"}
