@@ -671,13 +671,14 @@ def record_rows(store: Store, header: dict, period_key: str, fingerprints: dict,
     in one transaction)."""
     from .cycle import refuse_closed
 
-    refuse_closed(store, header["dataset"], period_key,
-                  where=f"{header['org']} / {header['site']}")
     results, items, lines = rows
     rh = result_hash(results, items)
     dfp = data_fingerprint(fingerprints)
     plugins = [{k: v for k, v in p.items() if k in ("name", "version")} for p in plugin_rows()]
     with store.transaction():
+        # under the write lock: a close cannot slip in between this check and the insert
+        refuse_closed(store, header["dataset"], period_key,
+                      where=f"{header['org']} / {header['site']}")
         same_as = differs_from = None
         prev = store.find_same_run(header["ruleset_hash"], dfp, period_key)
         if prev is not None:
