@@ -19,6 +19,7 @@ import attrs
 from .columns import format_timestamp, make_converter
 from .errors import ScorecardError
 from .numbers import fmt, to_text
+from .sql import quote
 from .store import source_table
 from .workdays import WorkCalendar
 
@@ -171,16 +172,16 @@ def _source_facts(store, rs, period, src, activity) -> SourceFacts:
     spec = rs.sources[src]
     col = spec.period_by
     kind = rs.columns[src][col].type
-    table = f"[{source_table(rs.dataset, src)}]"
+    table, c = quote(source_table(rs.dataset, src)), quote(col)
     if kind == "timestamp":
-        where, params = f"[{col}] >= ? AND [{col}] < ?", [period.start_ts, period.end_ts]
+        where, params = f"{c} >= ? AND {c} < ?", [period.start_ts, period.end_ts]
     elif kind == "date":
-        where, params = f"[{col}] >= ? AND [{col}] < ?", [period.start.isoformat(),
-                                                          period.end.isoformat()]
+        where, params = f"{c} >= ? AND {c} < ?", [period.start.isoformat(),
+                                                  period.end.isoformat()]
     else:
         keys = period.keys_within()
-        where, params = f"[{col}] IN ({', '.join('?' * len(keys))})", keys
-    n, lo, hi = store.conn.execute(f"SELECT count(*), min([{col}]), max([{col}]) FROM {table} "
+        where, params = f"{c} IN ({', '.join('?' * len(keys))})", keys
+    n, lo, hi = store.conn.execute(f"SELECT count(*), min({c}), max({c}) FROM {table} "
                                    f"WHERE {where}", params).fetchone()
     if kind == "timestamp" and lo is not None:
         lo, hi = format_timestamp(lo), format_timestamp(hi)

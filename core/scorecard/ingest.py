@@ -394,7 +394,8 @@ def _check_ranges(conn, rs, loaded, quarantine, problems, quarantined):
     registry = get_registry()
     emp = source_table(rs.dataset, "employees")
     role = "role" in rs.columns["employees"]
-    roles = dict(conn.execute(f"SELECT employee_id, {'role' if role else 'NULL'} FROM [{emp}]"))
+    roles = dict(conn.execute(f"SELECT employee_id, {'role' if role else 'NULL'} "
+                              f"FROM {quote(emp)}"))
     for sc in rs.scorecards.values():
         members = {e for e, r in roles.items() if rs.scorecard_for_role(r or "") is sc}
         for kind, type_name, spec, path in sc.typed_specs():
@@ -410,8 +411,8 @@ def _check_ranges(conn, rs, loaded, quarantine, problems, quarantined):
                 file = rs.file_name(r.source)
                 bad_lines = []
                 for line, eid, value in conn.execute(
-                        f"SELECT _line, employee_id, [{r.column}] FROM [{table}] WHERE {where} "
-                        f"ORDER BY _line", params):
+                        f"SELECT _line, employee_id, {quote(r.column)} FROM {quote(table)} "
+                        f"WHERE {where} ORDER BY _line", params):
                     if value is None or eid not in members:
                         continue
                     reason = r.check(to_fraction(value))
@@ -424,7 +425,7 @@ def _check_ranges(conn, rs, loaded, quarantine, problems, quarantined):
                     else:
                         problems.append((f"{file}:{line}:{r.column}", reason))
                 if bad_lines:
-                    conn.executemany(f"DELETE FROM [{table}] WHERE _line = ?",
+                    conn.executemany(f"DELETE FROM {quote(table)} WHERE _line = ?",
                                      [(n,) for n in bad_lines])
 
 
