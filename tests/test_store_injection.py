@@ -156,3 +156,12 @@ def test_csv_output_neutralises_formulas(tmp_path):
 
     assert to_csv([{"a": "+cmd|' /C calc'!A0", "b": "-5.00", "c": "\tx", "d": -2}],
                   ["a", "b", "c", "d"]) == "a,b,c,d\n'+cmd|' /C calc'!A0,-5.00,'\tx,-2\n"
+
+
+def test_a_source_path_that_is_a_device_is_refused_not_read_forever(tmp_path):
+    """The fuzz test's /dev/zero as a source path: hashing it never ended."""
+    cfg = make_ruleset(tmp_path / "t")
+    cfg.write_text(cfg.read_text().replace('path = "events.csv"', 'path = "/dev/zero"'))
+    r = cli_run("evaluate", "-c", cfg, "-p", "2026-10")
+    assert r.exit_code == 2
+    assert "sources.events.path: /dev/zero is not a regular file" in r.output
