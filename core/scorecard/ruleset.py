@@ -149,13 +149,17 @@ class SourceSpec:
 
 @attrs.frozen
 class RuleSetMeta:
-    """``[ruleset]``: organisation, bundle, site, period kind, currency, titles, ``extends``."""
+    """``[ruleset]``: organisation, bundle, site, period kind, locale, currency, titles,
+    ``extends``."""
 
     org: str
     bundle: str | None = None
     site: str = "main"
     period: Literal["month", "quarter", "year"] = "month"
-    currency: str = "CNY"
+    #: language-REGION (BCP 47, e.g. "zh-CN", "en-GB"): gives the currency and the calendar's
+    #: country when the rule set does not set them
+    locale: str = "zh-CN"
+    currency: str = ""  # ISO 4217; "" = the locale's region's currency
     title: str = ""
     title_zh: str = ""
     description: str = ""
@@ -196,7 +200,7 @@ class CalendarSpec:
     """``[calendar]``: the country (and subdivision) for public holidays, plus the site's own
     extra holidays and working days."""
 
-    country: str = "CN"
+    country: str = ""  # ISO 3166; "" = the region of [ruleset] locale
     subdivision: str | None = None
     extra_holidays: tuple[date, ...] = ()
     extra_workdays: tuple[date, ...] = ()
@@ -253,6 +257,8 @@ class SectionSpec:
 
     label: str = ""
     label_zh: str = ""
+    #: every language's label by language code ("en" = label, "zh" = label_zh, "ja" ...)
+    labels: dict[str, str] = attrs.Factory(dict)
 
 
 @attrs.frozen
@@ -263,9 +269,31 @@ class TotalSpec:
     max: Fraction | None = None
 
 
-ITEM_KEYS = ("id", "type", "label", "label_zh", "section", "max", "in_total", "score",
+ITEM_KEYS = ("id", "type", "label", "label_zh", "labels", "section", "max", "in_total", "score",
              "description")
-PENALTY_KEYS = ("id", "type", "label", "label_zh", "description")
+PENALTY_KEYS = ("id", "type", "label", "label_zh", "labels", "description")
+
+
+def _labels(data, path) -> dict:
+    """``label``, ``label_zh`` and ``labels`` (``labels.<lang>``, the general form: ``label`` is
+    ``labels.en`` and ``label_zh`` is ``labels.zh``, both still accepted) of a table, as
+    ``{"label": ..., "label_zh": ..., "labels": {lang: text}}``."""
+    labels = convert(dict[str, str], data.get("labels", {}), f"{path}.labels")
+    for lang in labels:
+        if not re.fullmatch(r"[a-z]{2,3}(-[A-Z][A-Za-z]{1,3})?", lang):
+            raise SchemaError(f"{path}.labels.{lang}", "expected a language code such as en, zh, "
+                              "ja or zh-Hant")
+    out = {}
+    for key, lang in (("label", "en"), ("label_zh", "zh")):
+        own = convert(str, data.get(key, ""), f"{path}.{key}")
+        if own and labels.get(lang, own) != own:
+            raise SchemaError(f"{path}.labels.{lang}", f"differs from {key} ({own!r}): give the "
+                              f"label once")
+        out[key] = own or labels.get(lang, "")
+    out["labels"] = {**labels, **{lang: out[key] for key, lang in (("label", "en"),
+                                                                    ("label_zh", "zh"))
+                                  if out[key]}}
+    return out
 
 
 @attrs.frozen
@@ -286,6 +314,8 @@ class ItemSpec:
     params: Any
     label: str = ""
     label_zh: str = ""
+    #: every language's label by language code ("en" = label, "zh" = label_zh, "ja" ...)
+    labels: dict[str, str] = attrs.Factory(dict)
     section: str | None = None
     max: Fraction | None = None
     in_total: bool = True
@@ -303,6 +333,8 @@ class PenaltySpec:
     params: Any
     label: str = ""
     label_zh: str = ""
+    #: every language's label by language code ("en" = label, "zh" = label_zh, "ja" ...)
+    labels: dict[str, str] = attrs.Factory(dict)
     description: str = ""
     path: str = ""
 
@@ -363,6 +395,8 @@ class Scorecard:
     id: str
     label: str = ""
     label_zh: str = ""
+    #: every language's label by language code ("en" = label, "zh" = label_zh, "ja" ...)
+    labels: dict[str, str] = attrs.Factory(dict)
     roles: tuple[str, ...] = ()  # empty: every role
     sections: dict[str, SectionSpec] = attrs.Factory(dict)
     items: tuple[ItemSpec, ...] = ()
@@ -506,8 +540,7 @@ def _item(registry, data, path, defaults=None) -> ItemSpec:
         id=convert(str, common["id"], f"{path}.id"),
         type=data["type"],
         params=params,
-        label=convert(str, common.get("label", ""), f"{path}.label"),
-        label_zh=convert(str, common.get("label_zh", ""), f"{path}.label_zh"),
+        **_labels(common, path),
         section=convert(str | None, common.get("section"), f"{path}.section"),
         max=convert(Fraction | None, common.get("max"), f"{path}.max"),
         in_total=convert(bool, common.get("in_total", True), f"{path}.in_total"),
@@ -527,8 +560,7 @@ def _penalty(registry, data, path) -> PenaltySpec:
     params = _typed_params(registry, "penalty", data["type"], data, path, PENALTY_KEYS)
     return PenaltySpec(
         id=convert(str, data["id"], f"{path}.id"), type=data["type"], params=params,
-        label=convert(str, data.get("label", ""), f"{path}.label"),
-        label_zh=convert(str, data.get("label_zh", ""), f"{path}.label_zh"),
+        **_labels(data, path),
         description=convert(str, data.get("description", ""), f"{path}.description"),
         path=path,
     )
@@ -542,7 +574,7 @@ def _typed(registry, kind, data, path) -> TypedSpec:
     return TypedSpec(type=data["type"], params=params, path=path)
 
 
-SCORECARD_KEYS = ("label", "label_zh", "roles", "sections", "items", "penalties", "total",
+SCORECARD_KEYS = ("label", "label_zh", "labels", "roles", "sections", "items", "penalties", "total",
                   "grading", "payout", "focus_sections", "annual", "active_when", "flags",
                   "on_no_activity", "item_defaults")
 
@@ -609,7 +641,10 @@ def _scorecard(registry, sc_id, data, path) -> Scorecard:
         if p.id in seen:
             raise SchemaError(f"{p.path}.id", f"duplicate id {p.id!r} (also {seen[p.id]})")
         seen[p.id] = p.path
-    sections = convert(dict[str, SectionSpec], data.get("sections", {}), f"{path}.sections")
+    sections = {}
+    for name, s in convert(dict[str, Any], data.get("sections", {}), f"{path}.sections").items():
+        build(SectionSpec, s, f"{path}.sections.{name}")  # unknown keys and types
+        sections[name] = SectionSpec(**_labels(s, f"{path}.sections.{name}"))
     for it in items:
         if it.section is not None and sections and it.section not in sections:
             raise SchemaError(f"{it.path}.section", f"unknown section {it.section!r}"
@@ -617,8 +652,7 @@ def _scorecard(registry, sc_id, data, path) -> Scorecard:
                               f"{', '.join(sections)})")
     return Scorecard(
         id=sc_id,
-        label=convert(str, data.get("label", ""), f"{path}.label"),
-        label_zh=convert(str, data.get("label_zh", ""), f"{path}.label_zh"),
+        **_labels(data, path),
         roles=convert(tuple[str, ...], data.get("roles", []), f"{path}.roles"),
         sections=sections,
         items=items,
@@ -766,6 +800,36 @@ def load_ruleset(path, registry: Registry | None = None, data: dict | None = Non
     return attrs.evolve(rs, merged=merged)
 
 
+#: the currency of a locale's region, for rule sets that do not name theirs (a region not listed
+#: here needs [ruleset] currency)
+REGION_CURRENCY = {"CN": "CNY", "HK": "HKD", "MO": "MOP", "TW": "TWD", "SG": "SGD", "MY": "MYR",
+                   "JP": "JPY", "KR": "KRW", "IN": "INR", "US": "USD", "CA": "CAD", "GB": "GBP",
+                   "AU": "AUD", "NZ": "NZD", "CH": "CHF", "SE": "SEK", "NO": "NOK", "DK": "DKK",
+                   "PL": "PLN", "CZ": "CZK", "DE": "EUR", "FR": "EUR", "IT": "EUR", "ES": "EUR",
+                   "NL": "EUR", "BE": "EUR", "AT": "EUR", "IE": "EUR", "PT": "EUR", "FI": "EUR"}
+
+
+def _localised(meta: RuleSetMeta, calendar: CalendarSpec):
+    """The currency and the calendar's country from ``[ruleset] locale`` where the rule set
+    leaves them out (the defaults are a rule-set key, not built-in assumptions)."""
+    m = re.fullmatch(r"([a-z]{2,3})(?:-([A-Z]{2}))?", meta.locale)
+    if m is None:
+        raise SchemaError("ruleset.locale", f"{meta.locale!r}: expected language-REGION, e.g. "
+                          f"\"zh-CN\" or \"en-GB\"")
+    region = m[2]
+    if not meta.currency:
+        if region not in REGION_CURRENCY:
+            raise SchemaError("ruleset.currency", f"missing: the locale {meta.locale!r} gives no "
+                              f"currency; set currency = \"...\" (ISO 4217, e.g. \"EUR\")")
+        meta = attrs.evolve(meta, currency=REGION_CURRENCY[region])
+    if not calendar.country:
+        if region is None:
+            raise SchemaError("calendar.country", f"missing: the locale {meta.locale!r} names "
+                              f"no region; set [calendar] country (ISO 3166, e.g. \"CN\")")
+        calendar = attrs.evolve(calendar, country=region)
+    return meta, calendar
+
+
 def _load(path, text, data, registry) -> RuleSet:
     for key in data:
         if key not in TOP_KEYS:
@@ -787,6 +851,7 @@ def _load(path, text, data, registry) -> RuleSet:
                               f"{value!r}")
     assert rounding.mode in ROUNDING_MODES
     calendar = build(CalendarSpec, data.get("calendar", {}), "calendar")
+    meta, calendar = _localised(meta, calendar)
     sources, columns = {}, {}
     raw_sources = data.get("sources", {})
     if not isinstance(raw_sources, dict):
