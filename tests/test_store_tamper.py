@@ -249,3 +249,16 @@ def test_a_store_from_before_sealing_is_sealed_when_its_rows_match(tmp_path, sto
     out = json.loads(ver.stdout)
     assert out["problems"] == []  # the triggers are back
     assert {r["id"]: r["status"] for r in out["rows"]} == {1: "TAMPERED", 2: "sealed"}
+
+
+def test_a_runs_completeness_is_sealed_with_it(stored):
+    """What a run stands on (complete / partial ...) is part of its seal: changed, the run is
+    TAMPERED."""
+    cfg, db = stored
+    assert rows(db, "SELECT count(*) FROM run_completeness WHERE run_id = 2") == [(1,)]
+    _tamper(db, "UPDATE run_completeness SET status = 'complete', coverage = '1', accepted = "
+                "'forged' WHERE run_id = 2")
+    r = cli_run("report", "-c", cfg, "--run", "2")
+    assert r.exit_code == 1
+    assert "its results or item rows were changed" in r.output
+    assert cli_run("report", "-c", cfg, "--run", "1").exit_code == 0

@@ -520,7 +520,8 @@ class Store:
             self._insert_many("explanations", explanations, run_id)
             for table, rows in (extra or {}).items():
                 self._insert_many(table, rows, run_id)
-            self._write_seal(run_id, self._columns())
+            self._write_seal(run_id, self._columns(sorted(t for t, r in (extra or {}).items()
+                                                          if r)))
         self._verified.add(run_id)
         return run_id
 
@@ -544,12 +545,12 @@ class Store:
         self.conn.executemany(sql, (values(r) for r in it))
 
     # -- seals -----------------------------------------------------------------------------
-    def _columns(self) -> str:
-        """The results and items columns the rows hash covers (all but run_id and the numeric
-        companions), kept in the seal: a column added to those tables later does not change
-        old runs' hashes."""
+    def _columns(self, extra=()) -> str:
+        """The columns the rows hash covers, per table (all but run_id and the numeric
+        companions): results, items and the run's ``extra`` tables (e.g. its completeness),
+        kept in the seal: a column added to a table later does not change old runs' hashes."""
         out = {}
-        for table in ("results", "items"):
+        for table in ("results", "items", *extra):
             info = self.conn.execute(f"PRAGMA table_info({quote(table)})").fetchall()
             out[table] = [r[1] for r in info if r[1] != "run_id" and r[1] not in COMPANIONS]
         return json.dumps(out)
@@ -566,12 +567,17 @@ class Store:
         return out
 
     def _rows_hash(self, run_id, columns: str) -> str:
-        """SHA-256 of the run's results and items as stored (in key order)."""
+        """SHA-256 of the run's results, items and extra tables' rows as stored (in key order;
+        an extra table's rows ordered by all their columns)."""
         cols = json.loads(columns)
         h = hashlib.sha256()
-        for table, order in (("results", "employee_id"), ("items", "employee_id, item_id")):
+        for table, names in cols.items():
+            order = {"results": "employee_id", "items": "employee_id, item_id"}.get(
+                table, ", ".join(map(quote, names)))
+            if table not in ("results", "items"):
+                h.update(f"\x1d{table}\n".encode())  # an extra table's rows, marked as such
             _hash_rows(h, self.conn.execute(
-                f"SELECT {', '.join(map(quote, cols[table]))} FROM {quote(table)} WHERE "
+                f"SELECT {', '.join(map(quote, names))} FROM {quote(table)} WHERE "
                 f"run_id = ? ORDER BY {order}", [run_id]))
         return h.hexdigest()
 
