@@ -105,7 +105,10 @@ def test_compare_html_has_the_charts(sites, tmp_path):
     migration = {(a, b): v for a, b, v in c["grade-migration"]}
     assert (migration[("A", "A")], migration[("B", "A")], migration[("C", "B")],
             migration[("D", "D")], migration[("C", "C")]) == ("2", "1", "1", "1", "0")
-    assert [(s, v) for s, _, v in c["payout-per-head"]] == [("A", "1158.00"), ("B", "1214.00")]
+    # the rule sets are named by their sites, never "A"/"B" (which read like grades)
+    assert [(s, v) for s, _, v in c["payout-per-head"]] == [("north", "1158.00"),
+                                                            ("south", "1214.00")]
+    assert "grade under north" in html and "grade under south" in html
     assert c["drivers"] == [("sat", "sat", "20")]
     assert sorted(v for _, _, v in c["score-deltas"]) == ["4.00", "8.00", "8.00"]
 

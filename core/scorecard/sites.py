@@ -22,6 +22,7 @@ class SitesReport:
     currency: str
     failed: list = attrs.Factory(list)  # {"config", "error"} of each site that failed
     run: object = None  # the GroupRun (timings, run ids): not part of the report's data
+    lang: str = "en"  # the page's language: zh-CN when a site's rule set works in Chinese
 
     def as_dict(self) -> dict:
         return {"period": self.period, "bins": self.bins, "grades": self.grade_keys,
@@ -37,6 +38,8 @@ def _bin(score) -> str:
 
 
 def site_summary(rs, ev, top=5) -> dict:
+    from .report_html import lang_of
+
     r = rs.rounding
     results = ev.results
     scored = [er for er in results if er.score is not None]
@@ -73,6 +76,7 @@ def site_summary(rs, ev, top=5) -> dict:
         median = scores[mid] if len(scores) % 2 else (scores[mid - 1] + scores[mid]) / 2
     return {
         "site": rs.meta.site, "org": rs.meta.org, "config": str(rs.path), "headcount": head,
+        "lang": lang_of(rs),
         "scored": len(scored),
         "mean_score": q(sum(scores) / len(scores), r.score) if scores else None,
         "median_score": q(median, r.score) if median is not None else None,
@@ -83,7 +87,8 @@ def site_summary(rs, ev, top=5) -> dict:
         "distribution": dist, "grades": grades,
         # consequence flags raised (scorecards' flags), employees per flag id
         "flags": count_flags({"flags": er.flags} for er in results),
-        "most_lost": [{"item": k, "label": v[2].label, "lost_total": fmt(v[0]),
+        "most_lost": [{"item": k, "label": v[2].label or v[2].label_zh,
+                       "label_zh": v[2].label_zh, "lost_total": fmt(v[0]),
                        "lost_per_head": q(v[0] / len(scored), r.score),
                        "employees_losing": v[1]} for k, v in most],
     }
@@ -110,8 +115,14 @@ def report_of(run) -> SitesReport:
                        declared=[o["grades"] for o in ok])
     currencies = {o["currency"] for o in ok}
     failed = [{"config": o["config"], "error": o["error"]} for o in run.failed]
+    # a site is known by its organisation AND its name: two organisations' "main" sites are
+    # two rows and two bars, named "org / site" whenever more than one organisation is shown
+    orgs = {s["org"] for s in sites}
+    for s in sites:
+        s["name"] = f"{s['org']} / {s['site']}" if len(orgs) > 1 else s["site"]
+    lang = "zh-CN" if any(s.get("lang") == "zh-CN" for s in sites) else "en"
     rep = SitesReport(run.period, sites, [b for b, _ in BINS], keys,
-                      " / ".join(sorted(currencies)), failed)
+                      " / ".join(sorted(currencies)), failed, lang=lang)
     rep.run = run
     return rep
 
@@ -120,23 +131,23 @@ def render_text(rep: SitesReport) -> str:
     from .output import table
 
     out = [f"sites side by side — {rep.period}"]
-    cols = ["site", "headcount", "scored", "mean_score", "median_score", "min_score",
+    cols = ["name", "headcount", "scored", "mean_score", "median_score", "min_score",
             "max_score", "payout_total", "payout_per_head"]
     out.append(table(rep.sites, cols, ["site", "heads", "scored", "mean", "median", "min", "max",
                                        "payout", "per head"]))
     out.append("\nscore distribution")
-    out.append(table([{"site": s["site"], **s["distribution"]} for s in rep.sites],
+    out.append(table([{"site": s["name"], **s["distribution"]} for s in rep.sites],
                      ["site", *rep.bins]))
     out.append("\ngrade mix")
-    out.append(table([{"site": s["site"], **{g: s["grades"].get(g, 0) for g in rep.grade_keys}}
+    out.append(table([{"site": s["name"], **{g: s["grades"].get(g, 0) for g in rep.grade_keys}}
                       for s in rep.sites], ["site", *rep.grade_keys]))
     flag_ids = sorted({f for s in rep.sites for f in s.get("flags", {})})
     if flag_ids:
         out.append("\nflags raised (employees)")
-        out.append(table([{"site": s["site"], **{f: s["flags"].get(f, 0) for f in flag_ids}}
+        out.append(table([{"site": s["name"], **{f: s["flags"].get(f, 0) for f in flag_ids}}
                           for s in rep.sites], ["site", *flag_ids]))
     out.append("\nmost-lost items (points lost per head)")
-    rows = [{"site": s["site"], **x} for s in rep.sites for x in s["most_lost"]]
+    rows = [{"site": s["name"], **x} for s in rep.sites for x in s["most_lost"]]
     out.append(table(rows, ["site", "item", "lost_per_head", "lost_total", "employees_losing"],
                      ["site", "item", "per head", "total", "employees"]))
     if rep.failed:
