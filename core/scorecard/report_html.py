@@ -519,6 +519,12 @@ def sites_html(report) -> str:
     parts.append(html_table(sites, ["org", "site", "config", "headcount", "scored",
                                     "mean_score", "median_score", "min_score", "max_score",
                                     "payout_total", "payout_per_head"]))
+    flag_ids = sorted({f for s in sites for f in s.get("flags") or {}})
+    if flag_ids:
+        parts.append("<h2>Consequence flags raised (employees)</h2>")
+        parts.append(html_table([{"name": s["name"], **{f: s["flags"].get(f, 0)
+                                                        for f in flag_ids}} for s in sites],
+                                ["name", *flag_ids], ["Site", *flag_ids]))
     parts.append("<h2>Most-lost items</h2>")
     rows = [{"org": s["org"], "site": s["site"], **x} for s in sites for x in s["most_lost"]]
     parts.append(html_table(rows, ["org", "site", "item", "label", "lost_total",
