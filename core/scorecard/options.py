@@ -57,6 +57,8 @@ CONFIG_HELP = "Rule set (TOML).  [default: ./scorecard.toml, when it exists]"
 DB_HELP = "SQLite store (default: scorecard.db beside the rule set)."
 PERIOD_HELP = "Period: YYYY-MM, YYYY-Qn or YYYY."
 FORMAT_HELP = "Output format."
+NO_BOM_HELP = ("CSV without the UTF-8 byte order mark (it is there for Excel; leave it out "
+               "for pipes).")
 OUTPUT_HELP = "Write to FILE (owner-only, replaced whole) instead of stdout."
 
 __all__ = ["DEFAULT_CONFIG", "DEFAULT_DB", "FORMATS", "config_option", "db_option",
@@ -128,8 +130,19 @@ def format_option(*choices: str, default: str = "table"):
     if default not in choices:
         raise ValueError(f"default format {default!r} is not among {choices}")
     ordered = [f for f in FORMATS if f in choices]
-    return click.option("--format", "fmt_", type=click.Choice(ordered), default=default,
-                        show_default=True, help=FORMAT_HELP)
+    fmt = click.option("--format", "fmt_", type=click.Choice(ordered), default=default,
+                       show_default=True, help=FORMAT_HELP)
+    if "csv" not in ordered:
+        return fmt
+
+    def remember(ctx, param, value):
+        # read by scorecard.render's CSV writer; not a parameter of every command function
+        ctx.find_root().meta["scorecard.no_bom"] = value
+        return value
+
+    bom = click.option("--no-bom", is_flag=True, expose_value=False, callback=remember,
+                       help=NO_BOM_HELP)
+    return lambda f: fmt(bom(f))
 
 
 @_bare_or_called

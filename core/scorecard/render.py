@@ -36,9 +36,10 @@ import click
 from .errors import ScorecardError
 from .numbers import fmt, quantize
 from .output import format_number, table, to_csv, to_json
+from .xlsx import neutralise
 
-__all__ = ["Document", "Writer", "WRITERS", "dec_text", "format_number", "register_writer",
-           "render", "style_for", "style_of", "table_text", "write"]
+__all__ = ["Document", "Writer", "WRITERS", "dec_text", "format_number", "neutralise",
+           "register_writer", "render", "style_for", "style_of", "table_text", "write"]
 
 
 @attrs.define
@@ -50,7 +51,10 @@ class Document:
     JSON document (``{**meta, "rows": rows}``; plain ``rows`` when there is no meta) unless
     ``payload`` gives the JSON document whole. ``csv_columns`` overrides the CSV's columns (the
     header row is always the keys: machine-readable). ``footer`` lines follow a table.
-    ``places``/``mode`` are the number rule of tables (module docstring)."""
+    ``places``/``mode`` are the number rule of tables (module docstring). ``sheets`` are
+    further tables, ``(name, Document)``, for the formats that hold several (xlsx: a sheet
+    each; html: a section each). The CSV carries ``period`` and ``run_id`` columns from
+    ``meta`` when it has them (a CSV file must say which month and run it holds)."""
 
     rows: list = attrs.field(converter=list)
     columns: list = attrs.field(converter=list)
@@ -62,6 +66,7 @@ class Document:
     footer: list = attrs.Factory(list)
     places: int = 2
     mode: str = "half_up"
+    sheets: list = attrs.Factory(list)
 
     def json_document(self):
         if self.payload is not None:
@@ -126,8 +131,45 @@ def table_text(doc: Document) -> str:
     return "\n".join(parts) + "\n"
 
 
+#: the CSV writers' byte order mark: Excel on a Chinese Windows reads a CSV without it as
+#: GB18030 and garbles UTF-8 names; ``--no-bom`` leaves it out for pipes and other programs
+BOM = "\ufeff"
+
+
+def no_bom() -> bool:
+    """True when the running command was given ``--no-bom`` (see options.format_option)."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().meta.get("scorecard.no_bom"))
+
+
+def csv_text(rows, columns, meta=None, bom=None) -> str:
+    """Excel-safe CSV: a BOM (unless ``--no-bom``), ``period`` and ``run_id`` columns first
+    when ``meta`` has them and the rows do not, and every text cell neutralised against
+    formula injection (:func:`neutralise`)."""
+    meta = meta or {}
+    extra = [k for k in ("period", "run_id") if meta.get(k) is not None and k not in columns]
+    cols = extra + list(columns)
+    out = [{**{k: meta[k] for k in extra},
+            **{c: (v if (v := r.get(c)) is None or not isinstance(v, str) else neutralise(v))
+               for c in columns}} for r in rows]
+    text = to_csv(out, [neutralise(c) for c in cols])
+    return (BOM if (bom if bom is not None else not no_bom()) else "") + text
+
+
 def _csv_text(doc: Document) -> str:
-    return to_csv(doc.rows, doc.csv_columns or doc.columns)
+    return csv_text(doc.rows, doc.csv_columns or doc.columns, doc.meta)
+
+
+def _xlsx_bytes(doc: Document) -> bytes:
+    from .xlsx import document_workbook
+
+    return document_workbook(doc)
+
+
+def _html_text(doc: Document) -> str:
+    from .report_html import document_html
+
+    return document_html(doc)
 
 
 def _json_text(doc: Document) -> str:
@@ -137,6 +179,8 @@ def _json_text(doc: Document) -> str:
 register_writer("table", table_text)
 register_writer("json", _json_text)
 register_writer("csv", _csv_text)
+register_writer("xlsx", _xlsx_bytes, binary=True)
+register_writer("html", _html_text)
 
 
 def render(doc: Document, fmt: str = "table", output=None) -> None:

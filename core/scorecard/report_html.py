@@ -605,3 +605,19 @@ def report_html(run, results, items, rs=None) -> str:
     parts.append(html_table(rows, cols, places=places, mode=mode))
     return page(title, parts, lang=lang_of(rs) if rs is not None else (
         "zh-CN" if has_chinese(*(r["name"] for r in results)) else "en"))
+
+
+# -- any command's table (the html writer of scorecard.render) ----------------------------------
+
+
+def document_html(doc) -> str:
+    """A :class:`scorecard.render.Document` as a page: its table and its further tables
+    (``doc.sheets``), human headers, numbers by the document's rule."""
+    parts = [html_table(doc.rows, doc.columns, doc.headers, doc.places, doc.mode)]
+    for name, d in doc.sheets:
+        parts.append(f"<h2>{_a(name)}</h2>")
+        parts.append(html_table(d.rows, d.columns, d.headers, d.places, d.mode))
+    parts += [f'<p class="note">{_a(line)}</p>' for line in doc.footer]
+    cells = [v for r in doc.rows for v in r.values() if isinstance(v, str)]
+    return page(doc.title or "scorecard", parts,
+                lang="zh-CN" if has_chinese(doc.title, *cells) else "en")

@@ -52,6 +52,7 @@ class Table:
     formats: dict = attrs.Factory(dict)
     default: str = "0.00"
     wrap: tuple = ()
+    header: bool = True
 
 
 def number_format(step, thousands: bool = False) -> str:
@@ -109,13 +110,15 @@ def workbook_bytes(tables, provenance=None) -> bytes:
     if provenance is not None:
         items = provenance.items() if isinstance(provenance, dict) else provenance
         sheets.append(Table("Provenance", [{"k": k, "v": v} for k, v in items], ["k", "v"],
-                            ["", ""], formats={"v": "General"}))
+                            ["", ""], formats={"v": "General"}, header=False))
     for t in sheets:
         ws = wb.create_sheet(sheet_title(t.name, taken))
         headers = t.headers or t.columns
-        ws.append([neutralise(str(h)) for h in headers])
-        for cell in ws[1]:
-            cell.font = bold
+        if t.header:
+            ws.append([neutralise(str(h)) for h in headers])
+            for cell in ws[1]:
+                cell.font = bold
+        first = 2 if t.header else 1  # the sheet row of the first data row
         values = [[cell_value(r.get(c)) for c in t.columns] for r in t.rows]
         for row in values:
             ws.append(row)
@@ -131,15 +134,15 @@ def workbook_bytes(tables, provenance=None) -> bytes:
             if fmt:
                 for i in range(len(values)):
                     if isinstance(values[i][j], int | float | Decimal):
-                        ws.cell(row=i + 2, column=j + 1).number_format = fmt
+                        ws.cell(row=i + first, column=j + 1).number_format = fmt
             width = max([_width(str(headers[j]))]
                         + [_width(_shown(v, fmt)) for v in (row[j] for row in values)])
             ws.column_dimensions[letter].width = min(width + 2, MAX_WIDTH)
             if col in t.wrap:
                 for i in range(len(values)):
-                    ws.cell(row=i + 2, column=j + 1).alignment = Alignment(wrap_text=True,
+                    ws.cell(row=i + first, column=j + 1).alignment = Alignment(wrap_text=True,
                                                                            vertical="top")
-        if t.name != "Provenance":
+        if t.header:
             ws.freeze_panes = "A2"
             if values:
                 ws.auto_filter.ref = ws.dimensions
@@ -160,3 +163,19 @@ def _shown(value, fmt) -> str:
         text = f"{float(value):,.{places}f}" if "," in fmt else f"{float(value):.{places}f}"
         return text
     return str(value)
+
+
+def document_workbook(doc) -> bytes:
+    """A :class:`scorecard.render.Document` as a workbook: its table, then one sheet per entry
+    of ``doc.sheets``, then the provenance (the document's title and scalar ``meta``)."""
+    default = "0." + "0" * doc.places if doc.places else "0"
+
+    def table(name, d):
+        return Table(name, d.rows, d.columns, d.headers, default=default)
+
+    tables = [table(doc.meta.get("sheet") or "Results", doc)]
+    tables += [table(name, d) for name, d in doc.sheets]
+    prov = [("title", doc.title)] if doc.title else []
+    prov += [(k, v) for k, v in doc.meta.items()
+             if k != "sheet" and (v is None or isinstance(v, str | int | float | Decimal))]
+    return workbook_bytes(tables, prov or None)
