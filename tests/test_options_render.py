@@ -138,10 +138,11 @@ def test_json_and_csv_carry_exact_values(capsys):
     assert json.loads(capsys.readouterr().out) == {"period": "2026-10", "rows": rows}
     render(Document(rows, ["id", "score"], payload={"x": 1}), "json")
     assert json.loads(capsys.readouterr().out) == {"x": 1}
+    # CSV starts with the UTF-8 byte order mark (Excel-safe; --no-bom leaves it out)
     render(Document(rows, ["id", "score"]), "csv")
-    assert capsys.readouterr().out == "id,score\nA001,289/3\n"
+    assert capsys.readouterr().out == "\ufeffid,score\nA001,289/3\n"
     render(Document(rows, ["id"], csv_columns=["id", "extra"]), "csv")
-    assert capsys.readouterr().out == "id,extra\nA001,1\n"
+    assert capsys.readouterr().out == "\ufeffid,extra\nA001,1\n"
 
 
 def test_write_to_a_file_is_owner_only_and_whole(tmp_path, capsys):
@@ -149,7 +150,7 @@ def test_write_to_a_file_is_owner_only_and_whole(tmp_path, capsys):
     out.write_text("old")
     os.chmod(out, 0o644)
     render(Document([{"a": 1}], ["a"]), "csv", out)
-    assert out.read_text() == "a\n1\n"
+    assert out.read_text(encoding="utf-8-sig") == "a\n1\n"
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert capsys.readouterr().err == f"wrote {out}\n"
     assert [p.name for p in tmp_path.iterdir()] == ["r.csv"]  # no temporary left behind
