@@ -190,7 +190,10 @@ def test_explain_and_report(tmp_path, contact_bundle):
     rep = run("report", "--config", d / "scorecard.toml", "--format", "csv")
     assert rep.exit_code == 0
     lines = rep.stdout.splitlines()
-    assert lines[0].startswith("employee_id,name,role,level,score,grade,payout")
+    # Excel-safe: a BOM, and the period and run the file holds on every row
+    assert lines[0].startswith("\ufeffperiod,run_id,employee_id,name,role,level,score,grade,"
+                               "payout")
+    assert lines[1].startswith("2026-10,1,")
     assert len(lines) == 61  # header + 60 agents
     ex = run("explain", "A002", "--config", d / "scorecard.toml", "--period", "2026-10")
     assert ex.exit_code == 0

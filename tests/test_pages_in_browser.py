@@ -48,6 +48,10 @@ def pages(tmp_path_factory):
     r = run(cli, ["statement", "E4", "-c", north, "-p", "2026-10", "-o", str(d / "st")])
     assert r.exit_code == 0, r.output
     out["statement"] = d / "st" / "E4-2026-10.html"
+    out["report"] = d / "report.html"
+    r = run(cli, ["report", "-c", north, "-p", "2026-10", "--format", "html", "-o",
+                  str(out["report"])])
+    assert r.exit_code == 0, r.output
     return out
 
 
@@ -68,19 +72,25 @@ def test_nice_ticks():
 
 
 def test_every_chart_has_a_legend_and_labelled_bars(pages):
-    for name in ("compare", "sites"):
+    for name in ("compare", "sites", "report"):
         html = pages[name].read_text(encoding="utf-8")
         for chart, svg in svgs(html).items():
             assert svg.find(f"{SVG}g[@class='legend']") is not None, (name, chart)
         dist = svgs(html).get("score-distribution")
         if dist is not None:
             ticks = [t.text for t in dist.iter(f"{SVG}text") if t.get("class") == "tick"]
-            # 3 sites x 5 bands; the highest count is south's 3 at >= 90 (100, 90, 91; see
-            # test_sites_report) -> 3 / 4 = 0.75 -> step 1: ticks 0, 1, 2, 3 (no 0.75 people)
-            assert ticks == ["0", "1", "2", "3"]
             values = [t.text for t in dist.iter(f"{SVG}text") if t.get("class") == "value"]
             bars = [r for r in dist.iter(f"{SVG}rect") if r.get("class") == "bar"]
-            assert len(values) == len(bars) == 15
+            if name == "sites":
+                # 3 sites x 5 bands; the highest count is south's 3 at >= 90 (100, 90, 91; see
+                # test_sites_report) -> 3 / 4 = 0.75 -> step 1: ticks 0, 1, 2, 3
+                assert ticks == ["0", "1", "2", "3"]
+                assert len(values) == len(bars) == 15
+            else:
+                # north alone: 65 | 76 | 83 | 92, 90 -> one per band but >= 90 with 2:
+                # 2 / 4 = 0.5 -> step 1: ticks 0, 1, 2 (no half people)
+                assert ticks == ["0", "1", "2"]
+                assert values == ["0", "1", "1", "1", "2"]
 
 
 def test_compare_names_the_rule_sets_and_the_grade_axis(pages):
@@ -120,7 +130,7 @@ def test_ci_installs_the_browser_before_the_tests():
 
 @pytest.mark.skipif(BROWSER is None, reason=NO_BROWSER)
 @pytest.mark.parametrize("name,width", [("sites", 1100), ("compare", 800),
-                                        ("statement", 794)])
+                                        ("report", 1100), ("statement", 794)])
 def test_page_in_headless_chromium(pages, name, width, tmp_path):
     page = pages[name]
     seen = looked_at(page, tmp_path / f"{name}.png", width, 1000)

@@ -26,7 +26,7 @@ def test_status_json_and_appeal_list_csv(month, tmp_path):  # noqa: F811
     assert (st["state"], st["run_id"], st["appeal_deadline"]) == ("published", 1, "2026-09-30")
     assert [(a["employee_id"], a["status"]) for a in st["appeals"]] == [("E1", "open")]
     assert st["completeness"]["status"] == "complete"
-    r = invoke(tmp_path, "appeal", "list", "--format", "csv")
+    r = invoke(tmp_path, "appeal", "list", "--format", "csv", "--no-bom")
     assert r.output.splitlines()[0] == \
         "id,employee_id,item_id,lodged_on,by,answer_by,status,reason,decision"
     assert ",E1,polite,2026-09-24,Ann,2026-10-09,open,x," in r.output

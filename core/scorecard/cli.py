@@ -335,7 +335,7 @@ def _flag_counts(rows) -> str:
                                   for k in sorted(counts))) if counts else ""
 
 
-def _result_document(rows, title, payload, csv_extra, style) -> Document:
+def _result_document(rows, title, payload, csv_extra, style, meta=None) -> Document:
     """The ranked results as every command shows them: a flags column (and their counts below
     the table) when a flag was raised."""
     counts = _flag_counts(rows)
@@ -343,7 +343,8 @@ def _result_document(rows, title, payload, csv_extra, style) -> Document:
     csv_cols = RESULT_COLUMNS[1:] + ["status"] + (["flags"] if "flags" in cols else []) \
         + csv_extra
     return Document(rows, cols, headers=heads, title=title, payload=payload,
-                    csv_columns=csv_cols, footer=[counts] if counts else [], **style)
+                    csv_columns=csv_cols, footer=[counts] if counts else [], meta=meta or {},
+                    **style)
 
 
 def _ranked(rows):
@@ -453,7 +454,8 @@ def _print_evaluation(ev, fmt_, output, ledger=True):
          "site": ev.ruleset.meta.site,
          "completeness": ev.completeness.as_dict() if ev.completeness is not None else None,
          "results": results},
-        [f"item:{i}" for i in item_ids], style_of(ev.ruleset)), fmt_, output)
+        [f"item:{i}" for i in item_ids], style_of(ev.ruleset),
+        {"period": ev.period.key, "run_id": ev.run_id}), fmt_, output)
 
 
 def _pick_run(store, config, run, period):
@@ -489,7 +491,7 @@ RUN_COLUMNS = ["id", "created_at", "org", "site", "period", "employees", "same_a
 @click.option("--run", type=int, help="Run id (default: the latest of the rule set's org/site).")
 @period_option(required=False)
 @click.option("--all-orgs", is_flag=True, help="List runs of every organisation in the store.")
-@format_option("table", "json", "csv")
+@format_option("table", "json", "csv", "xlsx", "html")
 @output_option
 def report(config, db, run, period, all_orgs, fmt_, output):
     """Show a stored run's ranked results (or, with --all-orgs, every run)."""
@@ -513,11 +515,23 @@ def report(config, db, run, period, all_orgs, fmt_, output):
         for x in rows:
             x["result"] = f"final ({final.state})"
         extra = ["result"]
+    if fmt_ in ("html", "xlsx"):  # a manager's page or workbook of the run (scorecard.xlsx)
+        from .report_html import report_html
+        from .xlsx import run_workbook
+
+        if fmt_ == "xlsx" and not output and sys.stdout.isatty():
+            raise ScorecardError("--format xlsx writes a binary file: give -o FILE")
+        items = final.items if final else store.items(r["id"])
+        note = final.label if final else None
+        write((report_html if fmt_ == "html" else run_workbook)(r, results, items, note),
+              output)
+        return
     render(_result_document(
         rows, title,
         {"run": {k: v for k, v in r.items() if k != "ruleset_text"},
          "result": _final_meta(final), "results": results},
-        extra, _style_of_text(r.get("ruleset_text"))), fmt_, output)
+        extra, _style_of_text(r.get("ruleset_text")),
+        {"period": r["period"], "run_id": r["id"]}), fmt_, output)
 
 
 def _final(store, r, run):

@@ -76,16 +76,18 @@ def _num(v) -> float:
         return 0.0
 
 
-def _short(text, limit) -> str:
-    """Text cut to ``limit`` characters (CJK count two) with an ellipsis, for chart labels."""
+def _short(text, limit_px) -> str:
+    """Text cut to about ``limit_px`` pixels of chart text (:func:`_text_width`) with an
+    ellipsis, for chart labels (the full text is in the label's tooltip)."""
     text = str(text)
-    out, w = "", 0
+    if _text_width(text) <= limit_px:
+        return text
+    out = ""
     for ch in text:
-        w += 2 if ord(ch) > 0x2E80 else 1
-        if w > limit:
-            return out + "…"
+        if _text_width(out + ch) + 7 > limit_px:
+            break
         out += ch
-    return out
+    return out + "…"
 
 
 def _text_width(text, px=6.6) -> float:
@@ -133,7 +135,7 @@ def grouped_bars(name, title, categories, series: dict, unit="", integer=False, 
     for ci, cat in enumerate(categories):
         x0 = left + ci * group_w + group_w * 0.1
         out.append(f'<text x="{left + ci * group_w + group_w / 2:.1f}" y="{top + plot_h + 14}"'
-                   f' text-anchor="middle">{_a(_short(cat, int(group_w / 6.6)))}</text>')
+                   f' text-anchor="middle">{_a(_short(cat, group_w))}</text>')
         for si, (sname, vals) in enumerate(series.items()):
             v = _num(vals[ci])
             h = plot_h * v / peak
@@ -179,7 +181,7 @@ def hbars(name, title, labels, values, unit="", series="", width=500, colors=Non
         color = (colors or {}).get(lab) or (PALETTE[0] if not signed else
                                             (UP if _num(v) >= 0 else DOWN))
         out.append(f'<text x="{left - 6}" y="{y + 14}" text-anchor="end">'
-                   f'{_a(_short(lab, int((label_w - 10) / 6.6)))}'
+                   f'{_a(_short(lab, label_w - 10))}'
                    f'<title>{_a((tips or {}).get(lab, lab))}</title></text>')
         out.append(_rect(left, y + 3, w, row_h - 6, color, series or lab, lab, v, unit))
         out.append(f'<text class="value" x="{left + w + 4:.1f}" y="{y + 14}">{_a(v)}{_a(unit)}'
@@ -207,7 +209,7 @@ def stacked_shares(name, title, rows: dict, keys: list, width=500, key_title="gr
         total = sum(counts.get(k, 0) for k in keys) or 1
         x = left
         out.append(f'<text x="{left - 6}" y="{y + 16}" text-anchor="end">'
-                   f'{_a(_short(rname, int((left - 10) / 6.6)))}</text>')
+                   f'{_a(_short(rname, left - 10))}</text>')
         for ki, k in enumerate(keys):
             c = counts.get(k, 0)
             w = plot_w * c / total
@@ -305,7 +307,7 @@ def _legend(entries, x, y, width):
     ``width``; returns ``(svg, rows)`` so the chart can grow to hold it."""
     out, cx, row = ['<g class="legend">'], x, 0
     for name, color in entries:
-        label = _short(name, int((width - 20) / 6.6))
+        label = _short(name, width - 20)
         w = (14 if color is not None else 0) + _text_width(label) + 12
         if cx > x and cx + w > x + width:
             cx, row = x, row + 1
@@ -540,14 +542,36 @@ def sites_html(report) -> str:
 # -- one run's results (report --format html) ---------------------------------------------------
 
 
-def report_html(run, results, items, rs=None) -> str:
+def run_style(run) -> dict:
+    """How a stored run's figures are shown, from the rule set text stored with it: score
+    places and rounding mode, currency, and the page's language."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(run.get("ruleset_text") or "")
+    except tomllib.TOMLDecodeError:
+        data = {}
+    rounding, meta = data.get("rounding", {}), data.get("ruleset", {})
+    step = Decimal(str(rounding.get("score", "0.01")))
+    chinese = bool(meta.get("title_zh")) or any(
+        it.get("label_zh") for sc in data.get("scorecards", {}).values()
+        if isinstance(sc, dict) for it in sc.get("items", []) if isinstance(it, dict))
+    return {"places": max(0, -step.as_tuple().exponent),
+            "mode": rounding.get("mode", "half_up"), "currency": meta.get("currency", "CNY"),
+            "money_step": rounding.get("money", "0.01"), "score_step": str(step),
+            "lang": "zh-CN" if chinese else "en", "title": meta.get("title_zh")
+            or meta.get("title") or ""}
+
+
+def report_html(run, results, items, note=None) -> str:
     """One stored run for a manager: score distribution, grade mix, payout by grade, points
-    lost per item, and the ranked results table."""
+    lost per item, and the ranked results table (``note``: which result this is, e.g. the
+    final result of a closed period)."""
     from .compare import NONE
     from .sites import BINS, _bin
 
-    places, mode = _places(rs) if rs is not None else (2, "half_up")
-    cur = rs.meta.currency if rs is not None else ""
+    style = run_style(run)
+    places, mode, cur = style["places"], style["mode"], style["currency"]
     labels = {}
     for it in items:
         labels.setdefault(it["item_id"], it["label_zh"] or it["label"] or it["item_id"])
@@ -570,9 +594,12 @@ def report_html(run, results, items, rs=None) -> str:
     who = f"{run['org']} / {run['site']}"
     title = f"{who} — {run['period']} — run {run['id']}"
     total_pay = sum((Fraction(r["payout"]) for r in results if r["payout"]), Fraction(0))
-    parts = [f'<p class="note">{len(results)} employees, {len(scored)} scored; payout total '
-             f"{_a(cell_text(str(total_pay), 2))} {_a(cur)}; run {run['id']} of "
-             f"{_a(run['created_at'])}, rule set {_a(run['ruleset_path'])}.</p>"]
+    parts = [f'<p class="note">{_a(style["title"])} — {len(results)} employees, '
+             f"{len(scored)} scored; payout total {_a(cell_text(str(total_pay), 2))} {_a(cur)};"
+             f" run {run['id']} of {_a(run['created_at'])}, rule set "
+             f"{_a(run['ruleset_path'])}.</p>"]
+    if note:
+        parts.append(f'<p class="note"><b>{_a(note)}</b></p>')
     charts = [
         grouped_bars("score-distribution", "Score distribution (employees per score band)",
                      [b for b, _ in BINS], {"employees": [dist[b] for b, _ in BINS]},
@@ -603,8 +630,7 @@ def report_html(run, results, items, rs=None) -> str:
     cols = ["rank_", "employee_id", "name", "site", "role", "level", "score", "grade",
             "grade_label", "payout", "fines", "status"]
     parts.append(html_table(rows, cols, places=places, mode=mode))
-    return page(title, parts, lang=lang_of(rs) if rs is not None else (
-        "zh-CN" if has_chinese(*(r["name"] for r in results)) else "en"))
+    return page(title, parts, lang=style["lang"])
 
 
 # -- any command's table (the html writer of scorecard.render) ----------------------------------

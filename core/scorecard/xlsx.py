@@ -179,3 +179,56 @@ def document_workbook(doc) -> bytes:
     prov += [(k, v) for k, v in doc.meta.items()
              if k != "sheet" and (v is None or isinstance(v, str | int | float | Decimal))]
     return workbook_bytes(tables, prov or None)
+
+
+def run_workbook(run, results, items, note=None) -> bytes:
+    """One stored run as a workbook: the ranked results (Chinese labels where the rule set has
+    them), every employee's item points (one column per item, headed by its label), and the
+    provenance of the run."""
+    from .report_html import run_style
+
+    style = run_style(run)
+    score_fmt = number_format(style["score_step"])
+    money_fmt = number_format(style["money_step"], thousands=True)
+    rows = sorted((dict(r) for r in results),
+                  key=lambda r: (r["score"] is None, -Fraction(r["score"] or 0),
+                                 r["employee_id"]))
+    for i, r in enumerate(rows, 1):
+        r["rank_"] = i if r["score"] is not None else None
+        r["grade_label"] = r.get("grade_label_zh") or r.get("grade_label")
+        r["period"], r["run_id"] = run["period"], run["id"]
+    cols = ["rank_", "employee_id", "name", "site", "role", "level", "score", "grade",
+            "grade_label", "payout", "fines", "status", "period", "run_id"]
+    heads = ["排名 #", "员工编号 employee", "姓名 name", "站点 site", "岗位 role", "级别 level",
+             "总分 score", "等级 grade", "等级说明 grade label",
+             f"绩效奖金 payout ({style['currency']})", f"罚款 fines ({style['currency']})",
+             "状态 status", "考核期 period", "计算批次 run"]
+    order, label = [], {}
+    for it in items:
+        if it["item_id"] not in label:
+            order.append(it["item_id"])
+            names = [x for x in (it.get("label_zh"), it.get("label")) if x]
+            label[it["item_id"]] = " ".join(names) if names else it["item_id"]
+    wide: dict = {}
+    for it in items:
+        wide.setdefault(it["employee_id"], {"employee_id": it["employee_id"]})[
+            it["item_id"]] = it["points"]
+    name_of = {r["employee_id"]: r["name"] for r in rows}
+    item_rows = [{**wide.get(r["employee_id"], {"employee_id": r["employee_id"]}),
+                  "name": name_of[r["employee_id"]]} for r in rows]
+    tables = [
+        Table("Results", rows, cols, heads, formats={"score": score_fmt, "payout": money_fmt,
+                                                     "fines": money_fmt, "rank_": "0",
+                                                     "run_id": "0"}),
+        Table("Items", item_rows, ["employee_id", "name", *order],
+              ["员工编号 employee", "姓名 name", *(label[i] for i in order)],
+              formats={i: score_fmt for i in order}),
+    ]
+    prov = [("organisation", run["org"]), ("site", run["site"]), ("period", run["period"]),
+            ("run", run["id"]), ("run created", run["created_at"]),
+            ("result", note or "the run as evaluated"), ("title", style["title"]),
+            ("rule set", run["ruleset_path"]), ("rule set sha256", run["ruleset_hash"]),
+            ("data fingerprint", run["data_fingerprint"]),
+            ("result hash", run["result_hash"]),
+            ("scorecard version", run["scorecard_version"])]
+    return workbook_bytes(tables, prov)

@@ -270,7 +270,7 @@ def test_history_lists_each_period_latest_run_and_change(tmp_path):
                                  "--format", "csv"])
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("period,run,earlier_runs,score,grade,change,status")
+    assert lines[0].startswith("\ufeffperiod,run,earlier_runs,score,grade,change,status")
     assert lines[2].startswith("2026-02,4,2,99.00,")
     assert lines[3].startswith("2026-03,3,,,,,no_activity")
     r = CliRunner().invoke(cli, ["history", "E01", "-c", str(tmp_path / "scorecard.toml")])
