@@ -85,8 +85,8 @@ def test_flags_in_json_csv_table_and_no_number_changes(cfg):
     r = run.invoke(cli, ["evaluate", "-c", cfg, "-p", "2026-10", "--format", "csv"])
     header, *rows = r.stdout.splitlines()
     assert "flags" in header.split(",")
-    # (every row starts with the period and the run: 2026-10,1,E1,...)
-    e1 = next(x for x in rows if x.startswith("2026-10,1,E1,"))
+    # (every row starts with the period and the run: the second evaluation is run 2)
+    e1 = next(x for x in rows if x.startswith("2026-10,2,E1,"))
     assert ",low," in e1
     r = run.invoke(cli, ["evaluate", "-c", cfg, "-p", "2026-10"])
     assert "flags: b_low 1 (返修整改), low 1 (严肃处理)" in r.stdout
