@@ -87,3 +87,39 @@ def test_report_html(north, tmp_path):
     r = CliRunner().invoke(cli, ["report", "-c", north, "-p", "2026-10", "--format", "xlsx"])
     # no file: refused on a terminal only; CliRunner's stdout is not one, so bytes come out
     assert r.exit_code == 0 and r.stdout_bytes[:2] == b"PK"
+
+
+def test_compare_and_sites_workbooks(north, tmp_path):
+    south = north.replace("north", "south")
+    out = tmp_path / "compare.xlsx"
+    r = CliRunner().invoke(cli, ["compare", north, south, "-p", "2026-10", "--format", "xlsx",
+                                 "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Employees", "Payout cost", "Drivers", "Grade migration",
+                             "Provenance"]
+    emp = wb["Employees"]
+    head = [c.value for c in emp[1]]
+    assert head[4:6] == ["score north", "score south"]  # rule sets named by their sites
+    e1 = {h: c.value for h, c in zip(head, emp[2], strict=True)}
+    # E1: north 92.00, south 100.00 (8/10 = 80 % meets south's target 80), Δ 8
+    assert (e1["score north"], e1["score south"], e1["Δ score"]) == (92, 100, 8)
+    cost = {r[0]: r for r in wb["Payout cost"].iter_rows(min_row=2, values_only=True)}
+    # 5790.00 under north, 6070.00 under south: + 280.00
+    assert cost["(all)"][2:5] == (5790, 6070, 280)
+    mig = list(wb["Grade migration"].iter_rows(values_only=True))
+    assert mig[0][0] == "grade under north ↓ / under south →" and mig[0][1:5] == (
+        "A", "B", "C", "D")
+    # B under north -> A under south: E3 (83 -> 91)
+    assert mig[2][:2] == ("B", 1)
+    sites = tmp_path / "sites.xlsx"
+    r = CliRunner().invoke(cli, ["sites", north, south, "-p", "2026-10", "--format", "xlsx",
+                                 "-o", str(sites)])
+    assert r.exit_code == 0, r.output
+    wb = load_workbook(sites)
+    assert wb.sheetnames[:4] == ["Sites", "Score distribution", "Grade mix", "Most-lost items"]
+    rows = {r[1]: r for r in wb["Sites"].iter_rows(min_row=2, values_only=True)}
+    # north: mean (92 + 90 + 83 + 65 + 76) / 5 = 81.20; payout 5790.00 / 5 = 1158.00
+    assert rows["north"][0] == "acme" and rows["north"][5] == 81.2
+    assert rows["north"][10] == 1158
+    assert wb["Sites"].cell(row=2, column=11).number_format == "#,##0.00"

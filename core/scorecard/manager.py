@@ -34,6 +34,7 @@ DEFAULT_PLUGINS = (
     "scorecard_plugins.commands.statement",
     "scorecard_plugins.commands.cycle",
     "scorecard_plugins.commands.verify",
+    "scorecard_plugins.commands.payroll",
 )
 
 pm = pluggy.PluginManager("scorecard")

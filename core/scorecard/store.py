@@ -101,6 +101,28 @@ FROM results JOIN runs ON runs.id = results.run_id
 WHERE runs.id = (SELECT max(r2.id) FROM runs r2 WHERE r2.org = runs.org
                  AND r2.site = runs.site AND r2.dataset IS runs.dataset
                  AND r2.period = runs.period)""",
+    # the current publication of each rule set's period (scorecard.cycle): its run's rows, its
+    # state and appeal deadline, and how many upheld appeals and adjustments touch each
+    # employee. SQL cannot run the rules: where decisions > 0 the figures here are the
+    # published ones, and `scorecard report`, `payroll` and `statement` show them recomputed.
+    "final_results": """
+CREATE VIEW final_results AS
+SELECT runs.org, runs.site AS ruleset_site, pub.period,
+       CASE WHEN EXISTS (SELECT 1 FROM cycle_events c WHERE c.kind = 'closed'
+                         AND c.publication = pub.id) THEN 'closed' ELSE 'published' END
+         AS state,
+       pub.deadline AS appeal_deadline,
+       (SELECT count(*) FROM cycle_events d WHERE d.publication = pub.id
+          AND d.kind IN ('decision', 'adjustment') AND d.mode IS NOT NULL
+          AND d.employee_id = results.employee_id) AS decisions,
+       results.*
+FROM cycle_events pub
+JOIN runs ON runs.id = pub.run_id
+JOIN results ON results.run_id = pub.run_id
+WHERE pub.kind = 'published'
+  AND NOT EXISTS (SELECT 1 FROM cycle_events later WHERE later.dataset = pub.dataset
+                  AND later.period = pub.period AND later.kind IN ('published', 'reopened')
+                  AND later.id > pub.id)""",
 }
 
 
@@ -310,7 +332,13 @@ class Store:
                     todo = True
                     if not dry:
                         self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {col} REAL")
+        # final_results reads the pay cycle's events: made on the first open after that table
+        # exists (scorecard.cycle creates it on its first step)
+        cycle = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                  "name = 'cycle_events'").fetchone()
         for name, sql in VIEWS.items():
+            if name == "final_results" and cycle is None:
+                continue
             row = self.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND "
                                     "name = ?", (name,)).fetchone()
             if row is None or row[0] != sql.strip():

@@ -232,3 +232,80 @@ def run_workbook(run, results, items, note=None) -> bytes:
             ("result hash", run["result_hash"]),
             ("scorecard version", run["scorecard_version"])]
     return workbook_bytes(tables, prov)
+
+
+def compare_workbook(c) -> bytes:
+    """``compare`` as a workbook: employees, payout cost, the rules that drove the change, the
+    grade migration matrix (grade under A down, under B across), and the provenance."""
+    from .compare import ROW_COLUMNS
+    from .report_html import ruleset_names
+
+    a, b = ruleset_names(c.rs_a, c.rs_b)
+    cur = c.rs_a.meta.currency
+    score_fmt = number_format(c.rs_a.rounding.score)
+    money_fmt = number_format(c.rs_a.rounding.money, thousands=True)
+    money = {k: money_fmt for k in ("payout_a", "payout_b", "payout_delta", "per_head_a",
+                                    "per_head_b", "per_head_delta", "payout")}
+    scores = {k: score_fmt for k in ("score_a", "score_b", "score_delta")}
+    matrix = [{"grade": g, **{f"to:{h}": c.matrix[g][h] for h in c.grades}} for g in c.grades]
+    tables = [
+        Table("Employees", c.rows, ROW_COLUMNS,
+              ["employee", "name", "site", "level", f"score {a}", f"score {b}", "Δ score",
+               f"grade {a}", f"grade {b}", f"payout {a} ({cur})", f"payout {b} ({cur})",
+               f"Δ payout ({cur})", "rules that changed"], formats={**money, **scores}),
+        Table("Payout cost", [*c.sites, c.total],
+              ["site", "headcount", "payout_a", "payout_b", "payout_delta", "per_head_a",
+               "per_head_b", "per_head_delta"],
+              ["site", "headcount", f"payout {a}", f"payout {b}", "Δ payout",
+               f"per head {a}", f"per head {b}", "Δ per head"], formats=money),
+        Table("Drivers", c.drivers, ["rule", "net", "gross", "employees", "payout"],
+              ["rule", "net points", "points moved", "employees",
+               f"Δ payout of those employees ({cur})"], formats={"payout": money_fmt}),
+        Table("Grade migration", matrix, ["grade", *(f"to:{h}" for h in c.grades)],
+              [f"grade under {a} ↓ / under {b} →", *c.grades]),
+    ]
+    prov = [("period", c.period.key), ("rule set A", f"{a}: {c.rs_a.path}"),
+            ("rule set A sha256", c.rs_a.hash), ("rule set B", f"{b}: {c.rs_b.path}"),
+            ("rule set B sha256", c.rs_b.hash), ("employees", len(c.rows)),
+            ("data", "the same data for both (not stored)")]
+    return workbook_bytes(tables, prov)
+
+
+def sites_workbook(rep) -> bytes:
+    """``sites`` as a workbook: one row per site (organisation and site), the score
+    distribution, the grade mix, the flags, the most-lost items, failed sites, provenance."""
+    sites = rep.sites
+    cols = ["org", "site", "config", "headcount", "scored", "mean_score", "median_score",
+            "min_score", "max_score", "payout_total", "payout_per_head"]
+    heads = ["organisation", "site", "rule set", "headcount", "scored", "mean score",
+             "median score", "lowest score", "highest score", f"payout total ({rep.currency})",
+             f"payout per head ({rep.currency})"]
+    tables = [
+        Table("Sites", sites, cols, heads,
+              formats={"payout_total": "#,##0.00", "payout_per_head": "#,##0.00"}),
+        Table("Score distribution",
+              [{"org": s["org"], "site": s["site"], **s["distribution"]} for s in sites],
+              ["org", "site", *rep.bins], ["organisation", "site", *rep.bins]),
+        Table("Grade mix",
+              [{"org": s["org"], "site": s["site"],
+                **{f"g:{g}": s["grades"].get(g, 0) for g in rep.grade_keys}} for s in sites],
+              ["org", "site", *(f"g:{g}" for g in rep.grade_keys)],
+              ["organisation", "site", *(f"grade {g}" for g in rep.grade_keys)]),
+        Table("Most-lost items",
+              [{"org": s["org"], "site": s["site"], **x} for s in sites for x in s["most_lost"]],
+              ["org", "site", "item", "label", "label_zh", "lost_total", "lost_per_head",
+               "employees_losing"],
+              ["organisation", "site", "item", "label", "名称", "points lost",
+               "points lost per head", "employees losing points"]),
+    ]
+    flag_ids = sorted({f for s in sites for f in s.get("flags") or {}})
+    if flag_ids:
+        tables.append(Table("Flags", [{"org": s["org"], "site": s["site"],
+                                       **{f: s["flags"].get(f, 0) for f in flag_ids}}
+                                      for s in sites], ["org", "site", *flag_ids]))
+    if rep.failed:
+        tables.append(Table("Failed sites", rep.failed, ["config", "error"],
+                            ["rule set", "error"], wrap=("error",)))
+    prov = [("period", rep.period), ("sites", len(sites)), ("failed", len(rep.failed)),
+            ("currency", rep.currency)]
+    return workbook_bytes(tables, prov)

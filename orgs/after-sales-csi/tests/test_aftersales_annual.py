@@ -326,3 +326,27 @@ def test_bundle_star_tiebreak_is_csi_ftfr_timeliness():
 
     rs = load_ruleset(BUNDLE.path / "scorecard.toml")
     assert rs.scorecards["csi"].annual.star_tiebreak == ("csi", "ftfr", "timeliness")
+
+
+def test_annual_as_a_workbook(tmp_path):
+    import pytest
+    from openpyxl import load_workbook
+
+    rs, store = _write(tmp_path)
+    _run_months(rs, store)
+    out = tmp_path / "annual.xlsx"
+    r = CliRunner().invoke(cli, ["annual", "-c", str(tmp_path / "scorecard.toml"),
+                                 "--year", "2026", "--format", "xlsx", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Annual", "Provenance"]
+    ws = wb["Annual"]
+    head = [c.value for c in ws[1]]
+    assert head[:6] == ["employee", "name", "role", "total", "rank", "grade"]
+    first = [c for c in ws[2]]
+    # E01: total 1135 / 12 = 94.583..., a number shown with the score's 2 places; rank 1, good
+    assert first[0].value == "E01" and first[3].value == pytest.approx(1135 / 12)
+    assert first[3].number_format == "0.00" and first[4].value == 1
+    assert first[5].value == "good"
+    prov = dict(wb["Provenance"].iter_rows(values_only=True))
+    assert prov["year"] == 2026 and prov["runs"].startswith("2026-01: run 1, 2026-02: run 2")

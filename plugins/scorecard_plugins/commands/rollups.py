@@ -26,7 +26,7 @@ from ..scorers.item_band import band_text, item_band
 
 def _common(f):
     """-c/--config, --db, --format and -o, as every command has them."""
-    for option in (output_option, format_option("table", "json", "csv"), db_option,
+    for option in (output_option, format_option("table", "json", "csv", "xlsx"), db_option,
                    config_option):
         f = option(f)
     return f
@@ -40,9 +40,10 @@ def _num(v):
     return None if v is None else dec_text(Fraction(v))
 
 
-def _emit(fmt_, rows, cols, headers, payload, output, title=None, style=None):
+def _emit(fmt_, rows, cols, headers, payload, output, title=None, style=None, meta=None):
+    # meta: the provenance sheet of --format xlsx (and period/run_id columns of a CSV)
     render(Document(rows, cols, headers=headers, title=title, payload=payload,
-                    **(style or {})), fmt_, output)
+                    meta=meta or {}, **(style or {})), fmt_, output)
 
 
 def item_bands_of(ruleset_text: str, scorecard: str) -> dict:
@@ -105,7 +106,11 @@ def register_commands(cli):
                "missing_periods": rep.missing_periods, "results": rows}, output,
               title=f"{rs.meta.org} / {rs.meta.site} — year {year} — runs "
                     + ", ".join(f"{p}:{r}" for p, r in rep.runs.items() if r),
-              style=style_of(rs))
+              style=style_of(rs),
+              meta={"sheet": "Annual", "year": year, "organisation": rs.meta.org,
+                    "site": rs.meta.site, "rule set": str(rs.path),
+                    "runs": ", ".join(f"{p}: run {r}" for p, r in rep.runs.items() if r),
+                    "missing periods": ", ".join(rep.missing_periods) or None})
         if rep.mixed_rulesets:
             groups: dict = {}
             for per, h in rep.hashes.items():

@@ -148,7 +148,7 @@ def register_commands(cli):
     @period_option
     @click.option("--data", type=click.Choice(["a", "b"]), default="a", show_default=True,
                   help="Whose data files both rule sets read.")
-    @format_option("table", "json", "csv", "html")
+    @format_option("table", "json", "csv", "xlsx", "html")
     @output_option
     @click.option("--all", "all_rows", is_flag=True, help="Table: list unchanged employees too.")
     def compare(a, b, period, data, fmt_, output, all_rows):
@@ -165,6 +165,12 @@ def register_commands(cli):
             text = cmp.render_csv(c)
         elif fmt_ == "html":
             text = compare_html(c)
+        elif fmt_ == "xlsx":
+            from scorecard.xlsx import compare_workbook
+
+            if not output:
+                raise ScorecardError("--format xlsx writes a workbook: give -o FILE")
+            text = compare_workbook(c)
         else:
             text = cmp.render_text(c, only_changed=not all_rows)
         write(text, output)
@@ -191,7 +197,7 @@ def register_commands(cli):
     @cli.command()
     @click.argument("configs", nargs=-1, required=True)
     @period_option
-    @format_option("table", "json", "html")
+    @format_option("table", "json", "xlsx", "html")
     @output_option
     @click.option("--db", type=click.Path(dir_okay=False), metavar="FILE",
                   help="Store every site's run and the group's summary in this file, in one "
@@ -232,8 +238,8 @@ def register_commands(cli):
         from scorecard.report_html import sites_html
         from scorecard.sites import render_text, sites_report
 
-        if fmt_ == "html" and not output:
-            raise ScorecardError("--format html needs --output FILE")
+        if fmt_ in ("html", "xlsx") and not output:
+            raise ScorecardError(f"--format {fmt_} needs --output FILE")
         if scheduler and workers:
             raise ScorecardError("give --workers or --scheduler, not both (the scheduler's "
                                  "workers run the sites)")
@@ -246,8 +252,13 @@ def register_commands(cli):
         rep = sites_report(configs, period, db=db, workers=workers or os.cpu_count() or 1,
                            scheduler=scheduler, ship_data=ship_data, progress=report,
                            label=label)
-        text = (to_json(rep.as_dict()) if fmt_ == "json" else sites_html(rep) if fmt_ == "html"
-                else render_text(rep))
+        if fmt_ == "xlsx":
+            from scorecard.xlsx import sites_workbook
+
+            text = sites_workbook(rep)
+        else:
+            text = (to_json(rep.as_dict()) if fmt_ == "json" else sites_html(rep)
+                    if fmt_ == "html" else render_text(rep))
         write(text, output)
         run = rep.run
         if show:  # timings: never in the output itself (the same whatever ran it)
