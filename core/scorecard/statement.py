@@ -51,6 +51,8 @@ WORDS = {
     "evidence": ("Evidence", "依据"),
     "counted": ("Record counted", "计入记录"),
     "how": ("How the total is made", "总分计算"),
+    "how_published": ("As published, before the appeals and adjustments above",
+                      "公示时的计算（申诉与调整之前）"),
     "flags": ("Consequences", "处理结果"),
     "decisions": ("Appeals and adjustments", "申诉与调整"),
     "appeal": ("Appeals", "申诉"),
@@ -172,6 +174,8 @@ def plain_line(rule: str, text: str, points, ref) -> Line:
     if text.startswith(f"{rule}: "):
         text = text[len(rule) + 2:]
     file = line = None
+    if ref and ref.startswith("cycle:"):  # a pay-cycle event, not a data file's line
+        return Line(text=f"{text} (pay-cycle event {ref[6:]})", points=points)
     if ref:
         m = _REF.match(ref)
         if m:
@@ -402,7 +406,8 @@ def statement_html(st: Statement, lang: str = "both") -> str:
                      + "".join(f"<li>{_e(_appeal_text(a))}</li>" for a in st.appeals)
                      + "".join(_line_html(ln, st, lang) for ln in st.decisions) + "</ol>")
     if st.summary:
-        parts.append(f"<h2>{_e(w('how'))}</h2><ol class='ev'>"
+        how = w("how_published") if st.decisions else w("how")
+        parts.append(f"<h2>{_e(how)}</h2><ol class='ev'>"
                      + "".join(_line_html(ln, st, lang) for ln in st.summary) + "</ol>")
     if st.focus:
         parts.append(f"<p><b>{_e(w('focus'))}:</b> {_e(', '.join(st.focus))}</p>")
