@@ -298,3 +298,27 @@ def test_one_rule_set_compared_with_many_sites(dealers, scheduler):
     assert d["comparisons"][0]["a"] == a and d["comparisons"][0]["b"] == configs[1]
     run = group.run_group(configs[1:], "2026-10", data="b", compare_with=a, workers=1)
     assert "FAILED: 1 comparison(s)" in render_many_text(a, run)
+
+
+def test_compare_command_with_many_sites(dealers, tmp_path):
+    _, configs, _ = dealers
+    r = CliRunner().invoke(cli, ["compare", configs[0], *configs[1:], "-p", "2026-10", "--data",
+                                 "b", "--format", "json", "-w", "2"])
+    assert r.exit_code == 2, r.output
+    d = json.loads(r.stdout)
+    assert [s["b"] for s in d["summary"]] == [configs[1], configs[3]]
+    assert [f["config"] for f in d["failed"]] == [configs[2]]
+    r = CliRunner().invoke(cli, ["compare", configs[0], *configs[1:], "-p", "2026-10", "--data",
+                                 "b", "--format", "csv", "-w", "1"])
+    lines = r.stdout.splitlines()
+    # one row per employee of the two comparisons that worked (8 staff each), B first
+    assert lines[0].startswith("b,employee_id,") and len(lines) == 1 + 2 * 8
+    out = tmp_path / "c.html"
+    r = CliRunner().invoke(cli, ["compare", configs[0], *configs[1:], "-p", "2026-10", "--data",
+                                 "b", "--format", "html", "-o", str(out), "-w", "1"])
+    html = out.read_text(encoding="utf-8")
+    assert "Failed (1)" in html and 'data-chart="payout-delta-per-head"' in html
+    # two rule sets: compare as before (no summary, no group)
+    r = CliRunner().invoke(cli, ["compare", configs[0], configs[1], "-p", "2026-10", "--format",
+                                 "json"])
+    assert r.exit_code == 0 and "summary" not in json.loads(r.stdout)

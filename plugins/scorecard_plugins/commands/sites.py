@@ -18,6 +18,62 @@ from scorecard.output import to_json
 from scorecard.render import write
 
 
+def group_options(f):
+    """How a group's tasks run (docs/scale.md): ``--workers``, ``--scheduler``, ``--ship-data``,
+    ``--timeout``, ``--progress``; shared by ``sites`` and ``compare``."""
+    for option in reversed([
+        click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+                     help="Worker processes on this machine, one site per task [default: the "
+                          "number of cores]."),
+        click.option("--scheduler", metavar="ADDRESS",
+                     help="Run the sites on an existing Dask distributed scheduler "
+                          "(tcp://host:8786); needs `pip install 'scorecard[dask]'`."),
+        click.option("--ship-data", is_flag=True,
+                     help="Send each site's rule set and input files to the workers as bytes "
+                          "(workers without the same files on shared storage)."),
+        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+                     help="With --scheduler: sites not finished SECONDS after the start fail."),
+        click.option("--progress/--no-progress", default=None,
+                     help="A line per finished site on stderr [default: when stderr is a "
+                          "terminal]."),
+    ]):
+        f = option(f)
+    return f
+
+
+def _group_run(configs, period, workers, scheduler, ship_data, timeout, progress, **kw):
+    """scorecard.group.run_group with the command line's choices; progress lines on stderr."""
+    import os
+    import sys
+
+    from scorecard.group import progress_line, run_group
+
+    if scheduler and workers:
+        raise ScorecardError("give --workers or --scheduler, not both (the scheduler's "
+                             "workers run the sites)")
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def report(o, done, total):
+        if show:
+            click.echo(progress_line(o, done, total), err=True)
+
+    run = run_group(configs, period, workers=workers or os.cpu_count() or 1, scheduler=scheduler,
+                    ship_data=ship_data, timeout=timeout, progress=report, **kw)
+    return run, show
+
+
+def _finish(run, show, what="site(s) evaluated"):
+    """Timings on stderr (never in the output: it is the same whatever ran it); each failed
+    site's error again on stderr; exit non-zero when one failed."""
+    if show:
+        click.echo(f"{len(run.succeeded)} {what}, {len(run.failed)} failed, in "
+                   f"{run.seconds:.2f} s ({run.executor})", err=True)
+    if run.failed:
+        for f in run.failed:
+            click.echo(f"error: {f['config']}: {f['error']}", err=True)
+        raise SystemExit(run.exit_code)
+
+
 class _Deprecated(click.Argument):
     """The rule set as a positional argument (before the -c/--config convention): still read,
     with a note, but no longer shown in the usage line."""
@@ -144,36 +200,61 @@ def register_commands(cli):
 
     @cli.command()
     @click.argument("a", type=click.Path(dir_okay=False))
-    @click.argument("b", type=click.Path(dir_okay=False))
+    @click.argument("b", nargs=-1, required=True)
     @period_option
     @click.option("--data", type=click.Choice(["a", "b"]), default="a", show_default=True,
                   help="Whose data files both rule sets read.")
     @format_option("table", "json", "csv", "xlsx", "html")
     @output_option
     @click.option("--all", "all_rows", is_flag=True, help="Table: list unchanged employees too.")
-    def compare(a, b, period, data, fmt_, output, all_rows):
+    @group_options
+    def compare(a, b, period, data, fmt_, output, all_rows, workers, scheduler, ship_data,
+                timeout, progress):
         """Run rule sets A and B on the same data: per-employee score, grade and payout deltas,
         the grade migration matrix, payout cost per site and per head, and the rules that drove
-        the change."""
+        the change.
+
+        Several B (files, quoted patterns or folders, as for `sites`): A is compared with each,
+        each pair one task (--workers, --scheduler; docs/scale.md), with a summary row per pair.
+        """
         from scorecard import compare as cmp
+        from scorecard.group import expand_sites
         from scorecard.report_html import compare_html
 
-        c = cmp.compare(a, b, period, data=data)
-        if fmt_ == "json":
-            text = to_json(c.as_dict())
-        elif fmt_ == "csv":
-            text = cmp.render_csv(c)
-        elif fmt_ == "html":
-            text = compare_html(c)
-        elif fmt_ == "xlsx":
-            from scorecard.xlsx import compare_workbook
+        bs = expand_sites(b)
+        if len(bs) == 1 and not scheduler and not ship_data:
+            c = cmp.compare(a, bs[0], period, data=data)
+            if fmt_ == "json":
+                text = to_json(c.as_dict())
+            elif fmt_ == "csv":
+                text = cmp.render_csv(c)
+            elif fmt_ == "html":
+                text = compare_html(c)
+            elif fmt_ == "xlsx":
+                from scorecard.xlsx import compare_workbook
 
-            if not output:
-                raise ScorecardError("--format xlsx writes a workbook: give -o FILE")
-            text = compare_workbook(c)
+                if not output:
+                    raise ScorecardError("--format xlsx writes a workbook: give -o FILE")
+                text = compare_workbook(c)
+            else:
+                text = cmp.render_text(c, only_changed=not all_rows)
+            write(text, output)
+            return
+        run, show = _group_run(bs, period, workers, scheduler, ship_data, timeout, progress,
+                               compare_with=a, data=data)
+        if fmt_ == "json":
+            text = to_json(cmp.many_as_dict(a, period, run))
+        elif fmt_ == "csv":
+            text = cmp.render_many_csv(run)
+        elif fmt_ == "html":
+            text = cmp.render_many_html(a, run, data)
+        elif fmt_ == "xlsx":
+            raise ScorecardError("--format xlsx compares two rule sets; with several B use "
+                                 "json, csv or html")
         else:
-            text = cmp.render_text(c, only_changed=not all_rows)
+            text = cmp.render_many_text(a, run, only_changed=not all_rows)
         write(text, output)
+        _finish(run, show, "comparison(s)")
 
     @cli.command("test")
     @config_option(required=False)
@@ -202,21 +283,10 @@ def register_commands(cli):
     @click.option("--db", type=click.Path(dir_okay=False), metavar="FILE",
                   help="Store every site's run and the group's summary in this file, in one "
                        "transaction (without it nothing is stored).")
-    @click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
-                  help="Worker processes on this machine, one site per task [default: the "
-                       "number of cores].")
-    @click.option("--scheduler", metavar="ADDRESS",
-                  help="Run the sites on an existing Dask distributed scheduler "
-                       "(tcp://host:8786); needs `pip install 'scorecard[dask]'`.")
-    @click.option("--ship-data", is_flag=True,
-                  help="Send each site's rule set and input files to the workers as bytes "
-                       "(workers without the same files on shared storage).")
-    @click.option("--progress/--no-progress", default=None,
-                  help="A line per finished site on stderr [default: when stderr is a "
-                       "terminal].")
+    @group_options
     @click.option("--label", help="A note stored with every run (with --db).")
-    def sites(configs, period, fmt_, output, db, workers, scheduler, ship_data, progress,
-              label):
+    def sites(configs, period, fmt_, output, db, workers, scheduler, ship_data, timeout,
+              progress, label):
         """Several sites' rule sets, each on its own data, side by side: score distribution,
         grade mix, payout per head, most-lost items (HTML: with charts, no network needed).
 
@@ -231,27 +301,14 @@ def register_commands(cli):
                 --format html -o sites.html
             scorecard sites 'groups/dealers/*/scorecard.toml' -p 2026-10 --db group.db
         """
-        import os
-        import sys
-
-        from scorecard.group import progress_line
         from scorecard.report_html import sites_html
-        from scorecard.sites import render_text, sites_report
+        from scorecard.sites import render_text, report_of
 
         if fmt_ in ("html", "xlsx") and not output:
             raise ScorecardError(f"--format {fmt_} needs --output FILE")
-        if scheduler and workers:
-            raise ScorecardError("give --workers or --scheduler, not both (the scheduler's "
-                                 "workers run the sites)")
-        show = sys.stderr.isatty() if progress is None else progress
-
-        def report(o, done, total):
-            if show:
-                click.echo(progress_line(o, done, total), err=True)
-
-        rep = sites_report(configs, period, db=db, workers=workers or os.cpu_count() or 1,
-                           scheduler=scheduler, ship_data=ship_data, progress=report,
-                           label=label)
+        run, show = _group_run(configs, period, workers, scheduler, ship_data, timeout, progress,
+                               db=db, label=label)
+        rep = report_of(run)
         if fmt_ == "xlsx":
             from scorecard.xlsx import sites_workbook
 
@@ -260,11 +317,4 @@ def register_commands(cli):
             text = (to_json(rep.as_dict()) if fmt_ == "json" else sites_html(rep)
                     if fmt_ == "html" else render_text(rep))
         write(text, output)
-        run = rep.run
-        if show:  # timings: never in the output itself (the same whatever ran it)
-            click.echo(f"{len(run.succeeded)} site(s) evaluated, {len(run.failed)} failed, in "
-                       f"{run.seconds:.2f} s ({run.executor})", err=True)
-        if run.failed:
-            for f in run.failed:
-                click.echo(f"error: {f['config']}: {f['error']}", err=True)
-            raise SystemExit(run.exit_code)
+        _finish(run, show)
