@@ -322,3 +322,19 @@ def test_compare_command_with_many_sites(dealers, tmp_path):
     r = CliRunner().invoke(cli, ["compare", configs[0], configs[1], "-p", "2026-10", "--format",
                                  "json"])
     assert r.exit_code == 0 and "summary" not in json.loads(r.stdout)
+
+
+def test_the_generator_also_makes_contact_centres(tmp_path):
+    """groupgen's automotive shape: each site its own agents and contacts, the fifth site with
+    its own satisfaction target; every site evaluates."""
+    pytest.importorskip("scorecard_automotive")
+    configs = groupgen.generate_group(tmp_path, sites=5, staff=4, shape="automotive")
+    assert 'score = { target = 85 }' in configs[4].read_text(encoding="utf-8")
+    run = group.run_group([str(tmp_path / "dealers")], "2026-10", workers=1)
+    assert [o["ok"] for o in run.outcomes] == [True] * 5, run.failed
+    assert [o["summary"]["headcount"] for o in run.outcomes] == [4] * 5
+    # the same seed writes the same files
+    again = groupgen.generate_group(tmp_path / "again", sites=2, staff=4, shape="automotive")
+    for a, b in zip(configs[:2], again, strict=True):
+        for f in ("contacts.csv", "employees.csv"):
+            assert (a.parent / "data" / f).read_bytes() == (b.parent / "data" / f).read_bytes()

@@ -305,7 +305,9 @@ def render_many_text(a, run, only_changed=True) -> str:
         out.append("\n" + render_text(o["comparison"], only_changed))
     if run.failed:
         out.append(f"\nFAILED: {len(run.failed)} comparison(s), not in the tables above")
-        out.extend(f"{o['config']}: {o['error']}" for o in run.failed)
+        from .group import failure_text
+
+        out.extend(failure_text(o["config"], o["error"]) for o in run.failed)
     return "\n".join(out)
 
 

@@ -199,7 +199,7 @@ def run_site(task: SiteTask) -> dict:
     from .sites import site_summary
     from .store import Store
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     out = {"index": task.index, "config": task.config, "ok": False}
     names: dict = {}
     try:
@@ -213,7 +213,7 @@ def run_site(task: SiteTask) -> dict:
                 out.update(_compare(task, rs, Path(tmp), names))
                 return out
             p = Period.from_user(task.period, rs.meta.period)
-            store = Store(Path(tmp) / "site.db")
+            store = Store(":memory:")
             try:
                 ev = evaluate(store, rs, p, ledger=task.rows)
             finally:
@@ -234,7 +234,8 @@ def run_site(task: SiteTask) -> dict:
         out.update(error=_restore(f"{type(e).__name__}: {e}", names), exit_code=1,
                    traceback=_restore(traceback.format_exc(), names))
     finally:
-        out["seconds"] = time.perf_counter() - t0
+        out["seconds"] = time.perf_counter() - t0  # timings: stderr and benchmarks only
+        out["cpu"] = time.thread_time() - c0
     return out
 
 
@@ -517,6 +518,11 @@ def store_group(db, run: GroupRun, label=None):
               json.dumps(o["summary"], ensure_ascii=False, sort_keys=True) if o["ok"] else None)
              for o in run.outcomes])
     store.conn.close()
+
+
+def failure_text(config: str, error: str) -> str:
+    """``config: error``, without saying the file twice when the error starts with it."""
+    return error if error.startswith(config) else f"{config}: {error}"
 
 
 def progress_line(o: dict, done: int, total: int) -> str:

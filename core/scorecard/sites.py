@@ -152,6 +152,7 @@ def render_text(rep: SitesReport) -> str:
                      ["site", "item", "per head", "total", "employees"]))
     if rep.failed:
         out.append(f"\nFAILED: {len(rep.failed)} site(s), not in the tables above")
-        for f in rep.failed:
-            out.append(f"{f['config']}: {f['error']}")
+        from .group import failure_text
+
+        out.extend(failure_text(f["config"], f["error"]) for f in rep.failed)
     return "\n".join(out)

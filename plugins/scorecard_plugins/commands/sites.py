@@ -69,8 +69,10 @@ def _finish(run, show, what="site(s) evaluated"):
         click.echo(f"{len(run.succeeded)} {what}, {len(run.failed)} failed, in "
                    f"{run.seconds:.2f} s ({run.executor})", err=True)
     if run.failed:
+        from scorecard.group import failure_text
+
         for f in run.failed:
-            click.echo(f"error: {f['config']}: {f['error']}", err=True)
+            click.echo(f"error: {failure_text(f['config'], f['error'])}", err=True)
         raise SystemExit(run.exit_code)
 
 
