@@ -2,9 +2,9 @@
 period, and an employee's history (growth record).
 
 Nothing here evaluates anything: it reads the latest stored run of each period for the rule set's
-organisation and site — for the year-end grade, the final result (published run + decisions,
-:mod:`scorecard.cycle`) of a published or closed period — so a roll-up is exactly as
-reproducible as the runs it names. A period
+organisation and site — for a published or closed period its final result (published run +
+decisions, :mod:`scorecard.cycle`) — so a roll-up is exactly as reproducible as the runs it
+names. A period
 without a run, or an employee without a score in it, is reported, never filled in.
 
 Year-end grade (``[scorecards.X.annual]``): the core finds the latest run of each period of the
@@ -155,19 +155,25 @@ def stars(store, rs, period: Period, run_id: int | None = None):
     """The best score of the period per scorecard, ties broken by the scorecard's
     ``annual.star_tiebreak`` items' values (higher first; no value ranks last); employees still
     tied share the star. Returns ``(run, rows)``, rows best first with ``star`` set."""
-    run = store.run(run_id, verify=False) if run_id else store.latest_run(
-        org=rs.meta.org, site=rs.meta.site, period=period.key)
-    if run is not None and run_id:
-        from .store import check_scope
+    from .cycle import period_results
 
-        check_scope(run, rs)  # --run of another organisation's run is refused
-        store.verify_run(run)
+    final = None
+    if run_id:
+        run = store.run(run_id, verify=False)
+        if run is not None:
+            from .store import check_scope
+
+            check_scope(run, rs)  # --run of another organisation's run is refused
+            store.verify_run(run)
+        all_results = store.results(run_id) if run else []
+    else:  # a published or closed period: its final result (published run + decisions)
+        run, all_results, final = period_results(store, rs, period)
     if run is None:
         raise ScorecardError(f"no stored run for {period.key}: run `scorecard evaluate "
                              f"--period {period.key}` first")
-    results = [r for r in store.results(run["id"]) if r["score"] is not None]
+    results = [r for r in all_results if r["score"] is not None]
     items = {}
-    for it in store.items(run["id"]):
+    for it in (final.items if final is not None else store.items(run["id"])):
         items[(it["employee_id"], it["item_id"])] = it["value"]
     rows = []
     for sc_id in sorted({r["scorecard"] for r in results}):
@@ -202,11 +208,19 @@ def history(store, rs, employee_id: str):
     latest: dict[str, dict] = {}
     for r in runs:
         latest[r["period"]] = r  # ordered by id: the last one wins
+    from .cycle import final_results
+
     rows, prev = [], {}
     for key in sorted(latest, key=lambda k: (Period.parse(k).start, Period.parse(k).kind)):
         run = latest[key]
         store.verify_run(run)  # a tampered run is an error, never a normal row of the history
-        res = store.result(run["id"], employee_id)  # not every employee's row of the run
+        # a published or closed period: its final result (published run + decisions)
+        final = final_results(store, rs, key) if store.has_table("cycle_events") else None
+        if final is not None:
+            run = store.run(final.run_id)
+            res = final.result(employee_id)
+        else:
+            res = store.result(run["id"], employee_id)  # not every employee's row of the run
         if res is None:
             continue
         kind = Period.parse(key).kind
@@ -215,7 +229,8 @@ def history(store, rs, employee_id: str):
         change = None if score is None or before is None else score - before
         if score is not None:
             prev[kind] = score
-        items = [it for it in store.items(run["id"], employee_id) if it["kind"] == "item"]
+        items = [it for it in (final.items_of(employee_id) if final is not None
+                               else store.items(run["id"], employee_id)) if it["kind"] == "item"]
         rows.append({"period": key, "run_id": run["id"], "status": res["status"],
                      "score": res["score"], "grade": res["grade"],
                      "grade_label": res["grade_label"], "grade_label_zh": res["grade_label_zh"],

@@ -49,3 +49,13 @@ def test_upheld_ftfr_appeal_recomputes_month_band_bonus_and_flags(tmp_path, monk
     # T1 keeps its result; the published run is unchanged
     assert final.result("T1")["score"] == store.result(ev.run_id, "T1")["score"] == "83.33"
     assert store.result(ev.run_id, "A1") == published
+    # the roll-ups read the final result: history and the star of the month show 81.78
+    from scorecard.annual import history, stars
+    from scorecard.periods import Period
+
+    june = [h for h in history(store, rs, "A1") if h["period"] == "2026-06"]
+    assert (june[0]["score"], june[0]["grade"], june[0]["run_id"]) == ("81.78", "good", ev.run_id)
+    _, rows = stars(store, rs, Period.parse("2026-06"))
+    got = {r["employee_id"]: (r["score"], r["star"]) for r in rows}
+    # T1 83.33 stays the star; A1 is second with its final 81.78
+    assert got == {"T1": ("83.33", True), "A1": ("81.78", False)}
