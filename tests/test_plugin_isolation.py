@@ -269,6 +269,9 @@ def test_hook_with_a_wrong_argument_is_refused():
             pass
     assert e.value.message.startswith("plugin 'extra-arg' has an invalid hook implementation")
     assert "registry" in e.value.message
+    # pluggy < 1.7 keeps a plugin that failed validation registered; it must not leak into
+    # later runs (or into the plugin check of a group's worker processes)
+    assert manager.pm.get_plugin("extra-arg") is None
 
 
 @pytest.mark.parametrize("option", ["wrapper", "hookwrapper"])

@@ -68,6 +68,9 @@ def register_plugin(plugin, name):
     try:
         pm.register(plugin, name)
     except pluggy.PluginValidationError as e:
+        # pluggy < 1.7 leaves a plugin that failed validation registered
+        if pm.is_registered(plugin):
+            pm.unregister(plugin)
         raise ScorecardError(f"plugin {name!r} has an invalid hook implementation: {e}") from None
     callers = pm.get_hookcallers(plugin) or []
     wrappers = [impl.function.__name__ for h in callers for impl in h.get_hookimpls()

@@ -207,8 +207,8 @@ def register_commands(cli):
     @on_option
     @by_option
     def adjust(employee, config, db, period, item, points, set_, reason, on, by):
-        """A manager's adjustment of EMPLOYEE's item (or total) outside an appeal, e.g. to
-        score an employee with no activity; applied through the rules like an upheld appeal."""
+        """A manager's adjustment of EMPLOYEE's item (or total) outside an appeal (to score an
+        employee with no activity, say); applied through the rules like an upheld appeal."""
         rs, store, p = _open(config, db, period)
         ev = cycle.adjust(store, rs, p, employee, item, reason, by=by, points=points,
                           set_=set_, on=on)
