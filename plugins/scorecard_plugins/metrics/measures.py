@@ -4,7 +4,7 @@ Each reads the whole period of its source in one SQL query grouped by employee.
 """
 
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -25,16 +25,56 @@ def _filled(p) -> str:
     return "".join(f" AND [{c}] IS NOT NULL" for c in p.filled)
 
 
+def _refs(ctx, source, where, params) -> dict[str, list]:
+    """Each employee's evidence rows (``file:line``, in file order) among the rows a defined
+    measure was computed from: the first three are quoted in its calculation line."""
+    refs: dict[str, list] = {}
+    for eid, line in ctx.query(f"SELECT employee_id, _line FROM {ctx.table(source)} WHERE "
+                               f"{where} ORDER BY _line", params):
+        refs.setdefault(eid, []).append(ctx.ref(source, line))
+    return refs
+
+
+def _defined(item, calc, v, refs) -> tuple[Line, ...]:
+    """The ledger of a measure with a ``definition`` (a KPI catalogue's entry): the definition,
+    then the calculation with its unit and the source rows it read."""
+    p = item.params
+    unit = f" {p.unit}" if p.unit else ""
+    return (Line(item.id, f"{item.id}: {p.definition}"),
+            Line(item.id, f"{item.id}: {calc} = {fmt(v)}{unit} ({', '.join(refs[:3])})",
+                 ref=refs[0] if refs else None))
+
+
+def _defined_empty(item, why, v) -> tuple[Line, ...]:
+    """A defined measure with nothing to compute: why (nothing reported, a denominator of 0)
+    and the value the rule gives instead (no data unless ``when_empty`` says otherwise)."""
+    return (Line(item.id, f"{item.id}: {item.params.definition}"),
+            Line(item.id, f"{item.id}: {why}: no data" if v is None else
+                 f"{item.id}: {why}: {fmt(v)} by rule"))
+
+
 # -- count -------------------------------------------------------------------------------------
 @attrs.frozen
 class CountParams:
     source: str
     match: dict[str, Any] = attrs.Factory(dict)
-    sum_column: str | None = None  # add up this column instead of counting rows
+    # add up this column (or these columns: calls offered + calls made) instead of counting
+    sum_column: str | list[str] | None = None
     ref_column: str | None = None  # shown as the evidence of each row (default file:line)
     describe: list[str] = attrs.Factory(list)  # columns shown in each evidence line
     # a row counts only when every one of these columns is filled (blank rows left out)
     filled: list[str] = attrs.Factory(list)
+    # the value when no row counts: 0 (a count of nothing), a number, or "no data"
+    when_empty: Fraction | Literal["no data"] = 0
+    definition: str = ""  # the measure in words: explained the KPI catalogue's way
+    unit: str = ""  # shown after the value
+
+    @property
+    def sums(self) -> tuple[str, ...]:
+        """The columns added up (none: rows are counted)."""
+        if self.sum_column is None:
+            return ()
+        return (self.sum_column,) if isinstance(self.sum_column, str) else self.sum_column
 
 
 class Count(MetricType):
@@ -46,34 +86,40 @@ class Count(MetricType):
     def validate(self, rs, sc, item):
         p = item.params
         check_match(rs, p.source, p.match, item.path)
-        require_source(rs, p.source, f"{item.path}.sum_column", [p.sum_column, p.ref_column,
+        if p.sum_column is not None and not p.sums:
+            raise SchemaError(f"{item.path}.sum_column", "give a column or a list of columns")
+        require_source(rs, p.source, f"{item.path}.sum_column", [*p.sums, p.ref_column,
                                                                  *p.describe])
         require_source(rs, p.source, f"{item.path}.filled", p.filled)
-        require_types(rs, p.source, [p.sum_column], NUMBERS, f"{item.path}.sum_column")
+        require_types(rs, p.source, p.sums, NUMBERS, f"{item.path}.sum_column")
 
     def sources(self, item):
         p = item.params
-        return {p.source: {*p.match, *p.filled, *(c for c in (p.sum_column, p.ref_column) if c)}}
+        return {p.source: {*p.match, *p.filled, *p.sums, *([p.ref_column] if p.ref_column
+                                                            else [])}}
 
     def compute(self, ctx, item):
         p = item.params
         where, params = ctx.where(p.source, p.match)
         where += _filled(p)
-        if p.sum_column and ctx.ruleset.columns[p.source][p.sum_column].type == "decimal":
+        types = ctx.ruleset.columns[p.source]
+        if any(types[c].type == "decimal" for c in p.sums):
             # decimals are exact text: SQLite's SUM would add them as binary floats
             totals: dict = {}
-            for eid, v in ctx.query(f"SELECT employee_id, [{p.sum_column}] FROM "
-                                    f"{ctx.table(p.source)} WHERE {where} AND "
-                                    f"[{p.sum_column}] IS NOT NULL", params):
-                totals[eid] = totals.get(eid, 0) + to_fraction(v)
+            for eid, *vs in ctx.query(f"SELECT employee_id, {', '.join(f'[{c}]' for c in p.sums)}"
+                                      f" FROM {ctx.table(p.source)} WHERE {where}", params):
+                totals[eid] = totals.get(eid, 0) + sum(to_fraction(v) for v in vs
+                                                       if v is not None)
         else:
-            amount = f"[{p.sum_column}]" if p.sum_column else "1"
+            amount = " + ".join(f"COALESCE([{c}], 0)" for c in p.sums) or "1"
             totals = dict(ctx.query(f"SELECT employee_id, SUM({amount}) FROM "
                                     f"{ctx.table(p.source)} WHERE {where} GROUP BY employee_id",
                                     params))
+        if p.definition:
+            return self._defined(ctx, item, where, params, totals)
         lines: dict[str, list] = {}
         if ctx.ledger:
-            cols = [c for c in (p.ref_column, p.sum_column) if c] + list(p.describe)
+            cols = [c for c in (p.ref_column,) if c] + list(p.sums) + list(p.describe)
             sel = ", ".join(["employee_id", "_line"] + [f"[{c}]" for c in cols])
             for row in ctx.query(f"SELECT {sel} FROM {ctx.table(p.source)} WHERE {where} "
                                  f"ORDER BY employee_id, _line", params):
@@ -83,16 +129,38 @@ class Count(MetricType):
                 rec = dict(zip(cols, vals, strict=True))
                 ref = str(rec[p.ref_column]) if p.ref_column else ctx.ref(p.source, line)
                 what = ", ".join(f"{c} {rec[c]}" for c in p.describe)
-                n = f" ×{rec[p.sum_column]}" if p.sum_column else ""
+                n = f" ×{fmt(sum(to_fraction(rec[c]) for c in p.sums if rec[c] is not None))}" \
+                    if len(p.sums) > 1 else f" ×{rec[p.sums[0]]}" if p.sums else ""
                 lines.setdefault(eid, []).append(
                     Line(item.id, f"{item.id}: {ref}{n}{' (' + what + ')' if what else ''}",
                          ref=ctx.ref(p.source, line)))
         out = {}
         for eid in ctx.employees:
+            if eid not in totals and p.when_empty != 0:
+                v = None if p.when_empty == "no data" else p.when_empty
+                out[eid] = Measure(v, (Line(item.id, f"{item.id}: no rows this period: " + (
+                    "no data" if v is None else f"{fmt(v)} by rule")),))
+                continue
             v = totals.get(eid) or 0
             # a count stays an int (exact); summed decimal text becomes a Fraction
             out[eid] = Measure(v if type(v) is int else to_fraction(v),
                                tuple(lines.get(eid, ())))
+        return out
+
+    def _defined(self, ctx, item, where, params, totals):
+        p = item.params
+        refs = _refs(ctx, p.source, where, params) if ctx.ledger else {}
+        calc = "Σ " + " + Σ ".join(p.sums) if p.sums else "rows"
+        out = {}
+        for eid in ctx.employees:
+            if eid not in totals:
+                v = None if p.when_empty == "no data" else p.when_empty
+                out[eid] = Measure(v, _defined_empty(item, "nothing reported", v))
+                continue
+            v = totals[eid]
+            v = v if type(v) is int else to_fraction(v)
+            out[eid] = Measure(v, _defined(item, calc, v, refs.get(eid, []))
+                               if ctx.ledger else ())
         return out
 
 
@@ -110,6 +178,8 @@ class RateParams:
     when_empty: Fraction | None = None  # value when the denominator is 0 (None: no data)
     # a row counts only when every one of these columns is filled (blank rows left out)
     filled: list[str] = attrs.Factory(list)
+    definition: str = ""  # the measure in words: explained the KPI catalogue's way
+    unit: str = ""  # shown after the value
 
 
 class Rate(MetricType):
@@ -170,6 +240,10 @@ class Rate(MetricType):
                 f" SUM(CASE WHEN {den_sql} THEN 1 ELSE 0 END) FROM {t} WHERE {where} "
                 f"GROUP BY employee_id", num_p + den_p + den_p + params)
             agg = {eid: [Fraction(n or 0), Fraction(d or 0)] for eid, n, d in rows}
+        if p.definition:
+            return self._defined(ctx, item, where if num_sql is None else
+                                 f"{where} AND ({den_sql})",
+                                 params if num_sql is None else params + den_p, agg)
         out = {}
         for eid in ctx.employees:
             n, d = agg.get(eid, (Fraction(0), Fraction(0)))
@@ -185,6 +259,25 @@ class Rate(MetricType):
                 out[eid] = Measure(v, lines, {"numerator": n, "denominator": d})
         return out
 
+    def _defined(self, ctx, item, where, params, agg):
+        p = item.params
+        refs = _refs(ctx, p.source, where, params) if ctx.ledger else {}
+        out = {}
+        for eid in ctx.employees:
+            n, d = agg.get(eid, (Fraction(0), Fraction(0)))
+            data = {"numerator": n, "denominator": d}
+            if d == 0:
+                v = p.when_empty
+                why = ("nothing reported" if eid not in agg else f"{p.denominator_sum} is 0"
+                       if p.denominator_sum else "no denominator rows")
+                out[eid] = Measure(v, _defined_empty(item, why, v), data)
+                continue
+            v = n / d * p.scale
+            calc = f"{fmt(n)} / {fmt(d)}" + ("" if p.scale == 1 else f" × {fmt(p.scale)}")
+            out[eid] = Measure(v, _defined(item, calc, v, refs.get(eid, []))
+                               if ctx.ledger else (), data)
+        return out
+
 
 # -- mean --------------------------------------------------------------------------------------
 @attrs.frozen
@@ -196,6 +289,8 @@ class MeanParams:
     when_empty: Fraction | None = None
     # a row counts only when every one of these columns is filled (blank rows left out)
     filled: list[str] = attrs.Factory(list)
+    definition: str = ""  # the measure in words: explained the KPI catalogue's way
+    unit: str = ""  # shown after the value
 
 
 class Mean(MetricType):
@@ -224,6 +319,9 @@ class Mean(MetricType):
             a = sums.setdefault(eid, [Fraction(0), 0])
             a[0] += to_fraction(v)
             a[1] += 1
+        if p.definition:
+            return self._defined(ctx, item, f"{where} AND [{p.column}] IS NOT NULL", params,
+                                 sums)
         out = {}
         for eid in ctx.employees:
             if eid not in sums:
@@ -239,6 +337,22 @@ class Mean(MetricType):
             out[eid] = Measure(v, (Line(item.id, f"{item.id}: mean {fmt(s)}/{n}"
                                                  f"{'' if p.scale == 1 else ' × ' + fmt(p.scale)}"
                                                  f" = {fmt(v)}"),), {"n": n})
+        return out
+
+    def _defined(self, ctx, item, where, params, sums):
+        p = item.params
+        refs = _refs(ctx, p.source, where, params) if ctx.ledger else {}
+        out = {}
+        for eid in ctx.employees:
+            if eid not in sums:
+                out[eid] = Measure(p.when_empty, _defined_empty(item, "nothing reported",
+                                                                p.when_empty))
+                continue
+            s, n = sums[eid]
+            v = s / n * p.scale
+            calc = f"{fmt(s)} / {n} row(s)" + ("" if p.scale == 1 else f" × {fmt(p.scale)}")
+            out[eid] = Measure(v, _defined(item, calc, v, refs.get(eid, []))
+                               if ctx.ledger else (), {"n": n})
         return out
 
 
