@@ -35,6 +35,9 @@ class Context:
     # scorecard id -> {employee_id: EmployeeResult} of the scorecards this evaluation has already
     # finished for every employee (team roll-ups read their staff's results from here)
     evaluated: dict = attrs.Factory(dict)
+    # item id -> {name: {employee_id: value}}: the aggregates the items' metric types declared,
+    # answered by the engine's fused scans (read them with aggregated())
+    aggregates: dict = attrs.Factory(dict)
 
     # -- sources -------------------------------------------------------------------------
     def table(self, source: str) -> str:
@@ -75,6 +78,19 @@ class Context:
     def query(self, sql: str, params=()):
         """Rows (tuples) of a SQL query against the store."""
         return self.store.conn.execute(sql, list(params)).fetchall()
+
+    def aggregated(self, item) -> dict:
+        """``{name: {employee_id: value}}``: the aggregates ``item``'s metric type declared
+        (:meth:`scorecard.types.MetricType.aggregates`), from the evaluation's fused scans. An
+        employee without a row of the source in the period is absent. Read-only: rules
+        declaring the same aggregate share one dict. Outside a planned evaluation (a direct
+        ``compute`` call) the item's own scan runs here, once."""
+        got = self.aggregates.get(item.id)
+        if got is None:
+            from .scans import scan_item
+
+            got = self.aggregates[item.id] = scan_item(self, item)
+        return got
 
     def in_scope(self, employee_id) -> bool:
         return employee_id in self.employees

@@ -16,7 +16,7 @@ from pluggy import HookimplMarker, HookspecMarker
 #: Version of this hook-spec module. A plugin may declare ``SCORECARD_HOOKSPEC = N`` (module or
 #: object attribute); the core refuses a plugin whose N is newer than this, or older than
 #: :data:`OLDEST_SUPPORTED_HOOKSPEC`.
-HOOKSPEC_VERSION = 2  # 2: register_annual_types
+HOOKSPEC_VERSION = 3  # 2: register_annual_types; 3: metric types may declare aggregates
 OLDEST_SUPPORTED_HOOKSPEC = 1
 
 hookspec = HookspecMarker("scorecard")
@@ -43,11 +43,20 @@ def register_source_types(register):
 def register_metric_types(register):
     """Register metric calculators (measures).
 
+    A metric type may declare the per-employee aggregates it reads (hook-spec version 3 added
+    this): ``aggregates(ctx, item)`` returning ``{name: scorecard.types.Aggregate(source, sql,
+    params)}``, each an SQL aggregate over the period's rows of the source that carries its own
+    row filter, e.g. ``SUM(CASE WHEN [item] = ? THEN [count] END)``. The engine answers every
+    declaration on the same source with ONE ``GROUP BY employee_id`` scan before the first
+    ``compute``, which then reads ``ctx.aggregated(item)`` (``{name: {employee_id: value}}``).
+    A type without ``aggregates`` queries the store in ``compute``, as before version 3.
+
     :param register: call ``register(metric_type)`` with a :class:`scorecard.types.MetricType`:
         ``name``, a ``Params`` attrs class for its rule-set keys, and
         ``compute(ctx, item)`` returning ``{employee_id: Measure}`` for every employee in
         ``ctx.employees``. ``compute`` is called once per item per evaluation and should read the
-        whole period at once through ``ctx`` (SQL against the store).
+        whole period at once through ``ctx`` (SQL against the store), or read the aggregates
+        its ``aggregates(ctx, item)`` declared.
 
     .. versionadded:: 0.1
     """

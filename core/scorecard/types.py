@@ -123,6 +123,22 @@ class SourceType(_Typed):
         raise NotImplementedError
 
 
+@attrs.frozen
+class Aggregate:
+    """One per-employee aggregate a metric type declares (hook-spec version 3): an SQL aggregate
+    expression over the rows of ``source`` in the evaluated period, e.g.
+    ``SUM(CASE WHEN [item] = ? THEN [count] END)`` with ``params = ("patience",)``.
+
+    The engine answers every aggregate declared on the same source in ONE query, ``SELECT
+    employee_id, <aggregate>, <aggregate>, ... FROM <source> WHERE <period> GROUP BY
+    employee_id``, so an aggregate must carry its own row filter (a ``CASE WHEN <match> THEN
+    ... END`` inside it, never a ``WHERE``). ``params`` fill the expression's ``?`` in order."""
+
+    source: str
+    sql: str
+    params: tuple = ()
+
+
 class MetricType(_Typed):
     """Measures one item for every employee in scope, over the whole period at once."""
 
@@ -133,6 +149,16 @@ class MetricType(_Typed):
 
     def compute(self, ctx, item) -> dict:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def aggregates(self, ctx, item) -> dict:
+        """Optional (hook-spec version 3): ``{name: Aggregate}``, the per-employee aggregates
+        ``compute`` needs from the period's rows. The engine fuses the aggregates of every rule
+        reading the same source into one scan, before any ``compute`` runs; ``compute`` then
+        reads them with ``ctx.aggregated(item)`` (``{name: {employee_id: value}}``; an employee
+        without a row in the period is absent, an aggregate over no matching row is whatever SQL
+        gives, usually None). The default, ``{}``, declares nothing: ``compute`` queries the
+        store itself, as before version 3."""
+        return {}
 
     def sources(self, item) -> dict[str, set[str]]:
         """The sources and columns this item reads (for ``scorecard check``)."""

@@ -11,7 +11,7 @@ from scorecard import hookimpl
 from scorecard.errors import DataError
 from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
-from scorecard.types import Line, Measure, MetricType
+from scorecard.types import Aggregate, Line, Measure, MetricType
 
 from .._common import (
     check_match,
@@ -52,6 +52,40 @@ class BreachParams:
 #: busy limit is one more breach; "discretionary" — every row is held to its case's limit and
 #: busy rows over the busy limit are listed as evidence only (no breach counted)
 BUSY_MODES = ("replace", "additional", "discretionary")
+
+#: added to the fused breach count by a row ending before it starts (see _count_aggregates)
+BACKWARDS = 1 << 32
+
+
+def _case_bits(cases: int) -> int:
+    """Bits per case when each case's counts are packed into one 62-bit number (0: too many
+    cases to pack usefully)."""
+    bits = min(31, 62 // max(cases, 1))
+    return bits if bits >= 8 else 0
+
+
+def _covers_every_row(rs, p) -> bool:
+    """True when the cases cover every row by construction: a case without conditions, or
+    plain-value cases on one required enum column naming all its choices (ingest refuses any
+    other value and a blank). Then no query needs to look for uncovered rows."""
+    if any(not c.when for c in p.cases):
+        return True
+    named: dict[str, set] = {}
+    for c in p.cases:
+        if len(c.when) != 1:
+            continue
+        (col, want), = c.when.items()
+        if isinstance(want, str):
+            named.setdefault(col, set()).add(want)
+        elif isinstance(want, list | tuple) and all(isinstance(w, str) for w in want):
+            named.setdefault(col, set()).update(want)
+    cols = rs.columns.get(p.source, {})
+    for col, values in named.items():
+        spec = cols.get(col)
+        if (spec is not None and spec.type == "enum" and spec.required and not spec.optional
+                and set(spec.choices) <= values):
+            return True
+    return False
 
 
 class LimitBreaches(MetricType):
@@ -95,18 +129,93 @@ class LimitBreaches(MetricType):
             cols.add(p.ref_column)
         return {p.source: cols}
 
-    def compute(self, ctx, item):
-        p = item.params
+    def _counted(self, p):
+        """``[(params, aggregate name prefix)]``: what is counted. With busy rows: in "replace"
+        mode one count where the busy limit comes first; otherwise the count by the cases and
+        the busy rows alone, held to the busy limit (the same open-end rule)."""
         if p.busy is None:
-            return self._count(ctx, item, p)
+            return [(p, "")]
         busy = attrs.evolve(p.busy, label=p.busy.label or "busy")
         if p.busy_mode == "replace":
             # the busy limit instead of the case's: the first matching case wins
-            return self._count(ctx, item, attrs.evolve(p, cases=[busy, *p.cases], busy=None))
-        base = self._count(ctx, item, attrs.evolve(p, busy=None))
-        # the busy rows alone, held to the busy limit (the same open-end rule)
-        extra = self._count(ctx, item, attrs.evolve(
-            p, match={**p.match, **busy.when}, cases=[attrs.evolve(busy, when={})], busy=None))
+            return [(attrs.evolve(p, cases=[busy, *p.cases], busy=None), "")]
+        return [(attrs.evolve(p, busy=None), ""),
+                (attrs.evolve(p, match={**p.match, **busy.when},
+                              cases=[attrs.evolve(busy, when={})], busy=None), "busy.")]
+
+    def aggregates(self, ctx, item):
+        out = {}
+        for p, prefix in self._counted(item.params):
+            out.update(self._count_aggregates(ctx, item, p, prefix))
+        return out
+
+    def _count_aggregates(self, ctx, item, p, prefix):
+        """Per employee: rows, and breaches with a flag for rows ending before they start; the
+        first line of a row no case covers (unless the cases cover every row by construction);
+        with the ledger each case's rows and breaches, packed. Only for limits in seconds: day
+        limits need the working-day calendar, counted in Python (compute's own query)."""
+        limits = [parse_limit(c.limit, f"{item.path}.cases[{i}].limit")
+                  for i, c in enumerate(p.cases)]
+        if any(lim.seconds is None for lim in limits):
+            return {}
+        m_sql, m_p = ctx.match_where(p.source, p.match)
+
+        def agg(fn, expr, params=()):
+            # a fused scan reads all the period's rows: keep this rule's (its match)
+            if m_sql != "1":
+                expr, params = f"CASE WHEN {m_sql} THEN {expr} END", (*m_p, *params)
+            return Aggregate(p.source, f"{fn}({expr})", tuple(params))
+
+        conds = [ctx.match_where(p.source, c.when) for c in p.cases]
+        case_p = tuple(v for _, cp in conds for v in cp)
+        elapsed = self._elapsed(ctx, p)
+        # Each aggregate of a scan costs about as much as reading the rows once more, so the
+        # flag for backward rows rides on the breach count: a row ending before it starts adds
+        # BACKWARDS (2**32) instead of its breach; any such row stops the evaluation (compute
+        # then finds its line). The first matching case's limit is NULL for a row no case
+        # covers: never a breach.
+        limit = ("CASE " + " ".join(f"WHEN {cond} THEN {lim.seconds}"
+                                    for (cond, _), lim in zip(conds, limits, strict=True))
+                 + " END")
+        out = {f"{prefix}rows": agg("COUNT" if m_sql == "1" else "SUM", "1"),
+               f"{prefix}breaches": agg("SUM", f"CASE WHEN [{p.end}] < [{p.start}] THEN "
+                                               f"{BACKWARDS} ELSE {elapsed} > {limit} END",
+                                        case_p)}
+        if not _covers_every_row(ctx.ruleset, p):
+            out[f"{prefix}uncovered"] = agg(
+                "MIN", "CASE " + " ".join(f"WHEN {cond} THEN NULL" for cond, _ in conds)
+                + " ELSE _line END", case_p)
+        bits = _case_bits(len(limits))
+        if ctx.ledger and bits:
+            # each case's rows and breaches for the summary line, packed ``bits`` bits a case
+            # into one number (exact while an employee has fewer than 2**bits rows: compute
+            # checks, and counts by a query of its own otherwise)
+            out[f"{prefix}case_rows"] = agg("SUM", "CASE " + " ".join(
+                f"WHEN {cond} THEN {1 << bits * i}" for i, (cond, _) in enumerate(conds))
+                + " END", case_p)
+            out[f"{prefix}case_breaches"] = agg("SUM", "CASE " + " ".join(
+                f"WHEN {cond} THEN ({elapsed} > {lim.seconds}) * {1 << bits * i}"
+                for i, ((cond, _), lim) in enumerate(zip(conds, limits, strict=True)))
+                + " END", case_p)
+        return out
+
+    def _elapsed(self, ctx, p):
+        """SQL of a row's elapsed seconds; an open end by ``open_end``: "overdue" counts to the
+        period's end, "breach" is over any limit, "ignore" is NULL (never a breach)."""
+        if p.open_end == "overdue":
+            return f"(coalesce([{p.end}], {ctx.period.end_ts}) - [{p.start}])"
+        if p.open_end == "breach":
+            return f"(coalesce([{p.end}], [{p.start}] + 1e15) - [{p.start}])"
+        return f"([{p.end}] - [{p.start}])"
+
+    def compute(self, ctx, item):
+        p = item.params
+        counted = self._counted(p)
+        if len(counted) == 1:
+            return self._count(ctx, item, *counted[0])
+        base = self._count(ctx, item, *counted[0])
+        busy = counted[1][0].cases[0]
+        extra = self._count(ctx, item, *counted[1])
         counted = p.busy_mode == "additional"
         out = {}
         for eid, m in base.items():
@@ -132,7 +241,7 @@ class LimitBreaches(MetricType):
                                (*m.lines, head, *detail), data)
         return out
 
-    def _count(self, ctx, item, p):
+    def _count(self, ctx, item, p, prefix=""):
         limits = [parse_limit(c.limit, f"{item.path}.cases[{i}].limit")
                   for i, c in enumerate(p.cases)]
         where, params = ctx.where(p.source, p.match)
@@ -147,7 +256,7 @@ class LimitBreaches(MetricType):
         if all(lim.seconds is not None for lim in limits):
             # checks end-before-start and uncovered rows in its own single pass
             return self._by_seconds(ctx, item, p, limits, t, where, params, case_expr,
-                                    case_params, ref)
+                                    case_params, ref, prefix)
         self._backwards(ctx, item, p, where, params)
         return self._by_rows(ctx, item, p, limits, t, where, params, case_expr, case_params, ref)
 
@@ -168,41 +277,33 @@ class LimitBreaches(MetricType):
             raise DataError([(ctx.ref(p.source, line), f"no case of {item.path}.cases matches "
                                                        f"this row; add a case for it")])
 
-    def _by_seconds(self, ctx, item, p, limits, t, where, params, case_expr, case_params, ref):
+    def _by_seconds(self, ctx, item, p, limits, t, where, params, case_expr, case_params, ref,
+                    prefix=""):
+        # The counts come from the evaluation's fused scan of the source (aggregates()): rows
+        # and breaches per employee, whether a row ends before it starts and the first line of
+        # a row no case covers (errors, in that order, as in the other mode).
+        got = ctx.aggregated(item)
+        br = got[f"{prefix}breaches"]
+        if any(v is not None and v >= BACKWARDS for v in br.values()):
+            self._backwards(ctx, item, p, where, params)  # raises, naming the first line
+        if f"{prefix}uncovered" in got:
+            self._uncovered(ctx, item, p, sorted(v for v in got[f"{prefix}uncovered"].values()
+                                                 if v is not None))
+        rows = got[f"{prefix}rows"]
+        if not ctx.ledger:
+            out = {}
+            for eid in ctx.employees:
+                b = br.get(eid) or 0
+                out[eid] = Measure(b, (), {"rows": rows.get(eid) or 0, "breaches": b})
+            return out
+        counts = self._case_counts(ctx, p, limits, got, prefix, rows, t, where, params,
+                                   case_expr, case_params)
         lim_expr = "CASE c " + " ".join(f"WHEN {i} THEN {lim.seconds}"
                                         for i, lim in enumerate(limits)) + " END"
-        end_ts = ctx.period.end_ts
-        if p.open_end == "overdue":
-            elapsed = f"(coalesce([{p.end}], {end_ts}) - [{p.start}])"
-        elif p.open_end == "breach":
-            elapsed = f"(coalesce([{p.end}], [{p.start}] + 1e15) - [{p.start}])"
-        else:
-            elapsed = f"([{p.end}] - [{p.start}])"
+        elapsed = self._elapsed(ctx, p)
         inner = (f"SELECT employee_id, _line, {ref} AS ref, [{p.start}] AS s, [{p.end}] AS e, "
                  f"{elapsed} AS elapsed, {case_expr} AS c FROM {t} WHERE {where}")
         allp = case_params + params
-        # One pass over the period: rows and breaches per employee and case, and the first line
-        # of any row ending before it starts and of any row no case covers (errors, in that
-        # order, as _backwards and _uncovered report them in the other mode). Grouped by
-        # employee alone, the table's (employee, time) order serves the GROUP BY: no sort.
-        per_case = ", ".join(f"SUM(c = {i}), SUM(c = {i} AND elapsed > {lim.seconds})"
-                             for i, lim in enumerate(limits))
-        counts, backwards, uncovered = {}, [], []
-        for eid, *sums, back, first in ctx.query(
-                f"SELECT employee_id, {per_case}, MIN(CASE WHEN e < s THEN _line END), "
-                f"MIN(CASE WHEN c = -1 THEN _line END) FROM ({inner}) GROUP BY employee_id",
-                allp):
-            if back is not None:
-                backwards.append(back)
-            if first is not None:
-                uncovered.append(first)
-            for c in range(len(limits)):
-                n, b = sums[2 * c], sums[2 * c + 1]
-                if n:
-                    counts.setdefault(eid, {})[c] = (n, b or 0)
-        if backwards:
-            self._raise_backwards(ctx, p, min(backwards))
-        self._uncovered(ctx, item, p, sorted(uncovered))
         lines: dict[str, list] = {}
         if ctx.ledger:
             labels = self._labels(p)
@@ -219,6 +320,34 @@ class LimitBreaches(MetricType):
                              f"{ctx.timestamp(s)}, took {took} > limit {limits[c].text}: breach",
                     ref=where_))
         return self._measures(ctx, item, p, counts, lines)
+
+    def _case_counts(self, ctx, p, limits, got, prefix, rows, t, where, params, case_expr,
+                     case_params):
+        """``{employee_id: {case: (rows, breaches)}}`` (cases with rows only), unpacked from the
+        fused scan, or counted by a query of its own when a count may not fit its bits."""
+        bits = _case_bits(len(limits))
+        if bits and all((n or 0) < 1 << bits for n in rows.values()):
+            mask, counts = (1 << bits) - 1, {}
+            packed_b = got[f"{prefix}case_breaches"]
+            for eid, packed in got[f"{prefix}case_rows"].items():
+                if not packed:
+                    continue
+                pb = packed_b[eid] or 0
+                per = counts[eid] = {}
+                for c in range(len(limits)):
+                    n = packed >> bits * c & mask
+                    if n:
+                        per[c] = (n, pb >> bits * c & mask)
+            return counts
+        lim_expr = "CASE c " + " ".join(f"WHEN {i} THEN {lim.seconds}"
+                                        for i, lim in enumerate(limits)) + " END"
+        counts = {}
+        for eid, c, n, b in ctx.query(
+                f"SELECT employee_id, c, COUNT(*), SUM(elapsed > {lim_expr}) FROM (SELECT "
+                f"employee_id, {self._elapsed(ctx, p)} AS elapsed, {case_expr} AS c FROM {t} "
+                f"WHERE {where}) WHERE c >= 0 GROUP BY employee_id, c", case_params + params):
+            counts.setdefault(eid, {})[c] = (n, b or 0)
+        return counts
 
     def _labels(self, p):
         """Each case's label for the ledger (its own, or its conditions)."""

@@ -97,6 +97,11 @@ class Catalogue(MetricType):
         t, resolved = self._resolved(item)
         return t.sources(resolved)
 
+    def aggregates(self, ctx, item):
+        # the built-in type's declaration, so the KPI joins the fused scan of its source
+        t, resolved = self._resolved(item)
+        return t.aggregates(ctx, resolved)
+
     def compute(self, ctx, item):
         t, resolved = self._resolved(item)
         return t.compute(ctx, resolved)

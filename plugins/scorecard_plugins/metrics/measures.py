@@ -12,7 +12,7 @@ from scorecard import hookimpl
 from scorecard.numbers import fmt, to_fraction
 from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
-from scorecard.types import Line, Measure, MetricType
+from scorecard.types import Aggregate, Line, Measure, MetricType
 
 from .._common import check_match, require_types
 
@@ -23,6 +23,17 @@ def _filled(p) -> str:
     """SQL keeping only the rows that fill every column of ``filled`` (a blank cell is NULL):
     a KPI's row counts only when it reports all the counts the KPI needs."""
     return "".join(f" AND [{c}] IS NOT NULL" for c in p.filled)
+
+
+def _when(ctx, p, then: str, params=()):
+    """``CASE WHEN <match and filled> THEN <then> END`` and its parameters: a fused scan reads
+    every row of the period, so an aggregate keeps only its own rows (NULL for the others).
+    Without a condition the expression is ``then`` itself."""
+    cond, cp = ctx.match_where(p.source, p.match)
+    cond += _filled(p)
+    if cond == "1":
+        return then, list(params)
+    return f"CASE WHEN {cond} THEN {then} END", [*cp, *params]
 
 
 def _refs(ctx, source, where, params) -> dict[str, list]:
@@ -98,23 +109,35 @@ class Count(MetricType):
         return {p.source: {*p.match, *p.filled, *p.sums, *([p.ref_column] if p.ref_column
                                                             else [])}}
 
+    def _decimal_sum(self, ctx, p):
+        # decimals are exact text: SQLite's SUM would add them as binary floats
+        types = ctx.ruleset.columns[p.source]
+        return any(types[c].type == "decimal" for c in p.sums)
+
+    def aggregates(self, ctx, item):
+        p = item.params
+        if self._decimal_sum(ctx, p):
+            return {}  # added up exactly in Python by compute's own query
+        # NULL exactly when none of the employee's rows counts (a blank cell adds 0)
+        amount = " + ".join(f"COALESCE([{c}], 0)" for c in p.sums) or "1"
+        sql, params = _when(ctx, p, amount)
+        return {"total": Aggregate(p.source, "COUNT(*)" if sql == "1" else f"SUM({sql})",
+                                   tuple(params))}
+
     def compute(self, ctx, item):
         p = item.params
         where, params = ctx.where(p.source, p.match)
         where += _filled(p)
-        types = ctx.ruleset.columns[p.source]
-        if any(types[c].type == "decimal" for c in p.sums):
-            # decimals are exact text: SQLite's SUM would add them as binary floats
+        if self._decimal_sum(ctx, p):
             totals: dict = {}
             for eid, *vs in ctx.query(f"SELECT employee_id, {', '.join(f'[{c}]' for c in p.sums)}"
                                       f" FROM {ctx.table(p.source)} WHERE {where}", params):
                 totals[eid] = totals.get(eid, 0) + sum(to_fraction(v) for v in vs
                                                        if v is not None)
         else:
-            amount = " + ".join(f"COALESCE([{c}], 0)" for c in p.sums) or "1"
-            totals = dict(ctx.query(f"SELECT employee_id, SUM({amount}) FROM "
-                                    f"{ctx.table(p.source)} WHERE {where} GROUP BY employee_id",
-                                    params))
+            # from the fused scan: the employees with a counted row (None: rows in the period,
+            # none counted)
+            totals = {e: v for e, v in ctx.aggregated(item)["total"].items() if v is not None}
         if p.definition:
             return self._defined(ctx, item, where, params, totals)
         lines: dict[str, list] = {}
@@ -213,6 +236,32 @@ class Rate(MetricType):
         cols |= {c for c in (p.of, p.numerator_sum, p.denominator_sum) if c}
         return {p.source: cols | set(p.filled)}
 
+    def aggregates(self, ctx, item):
+        p = item.params
+        if p.numerator_sum:
+            return {}  # column sums added up exactly in Python by compute's own query
+        if p.of:
+            # true / answered: SUM of the comparison counts the trues, COUNT the non-blank
+            num, num_p = _when(ctx, p, f"[{p.of}] = 1")
+            den, den_p = _when(ctx, p, f"[{p.of}]")
+            out = {"numerator": Aggregate(p.source, f"SUM({num})", tuple(num_p)),
+                   "denominator": Aggregate(p.source, f"COUNT({den})", tuple(den_p))}
+        else:
+            n_sql, n_p = ctx.match_where(p.source, p.numerator)
+            d_sql, d_p = ctx.match_where(p.source, p.denominator)
+            num, num_p = _when(ctx, p, f"(({n_sql}) AND ({d_sql}))", [*n_p, *d_p])
+            den, den_p = _when(ctx, p, f"({d_sql})", d_p)
+            # a comparison is 1, 0 or NULL (a blank cell): CASE keeps SUM's count of 1s exact
+            out = {"numerator": Aggregate(p.source, f"SUM(CASE WHEN {num} THEN 1 ELSE 0 END)",
+                                          tuple(num_p)),
+                   "denominator": Aggregate(p.source, f"SUM(CASE WHEN {den} THEN 1 ELSE 0 "
+                                                      f"END)", tuple(den_p))}
+        rows, rows_p = _when(ctx, p, "1")
+        if p.definition and rows != "1":
+            # a defined measure says "nothing reported" for an employee without a counted row
+            out["rows"] = Aggregate(p.source, f"SUM({rows})", tuple(rows_p))
+        return out
+
     def compute(self, ctx, item):
         p = item.params
         where, params = ctx.where(p.source, p.match)
@@ -235,11 +284,11 @@ class Rate(MetricType):
                 a[0] += to_fraction(n or 0)
                 a[1] += to_fraction(d or 0)
         else:
-            rows = ctx.query(
-                f"SELECT employee_id, SUM(CASE WHEN ({num_sql}) AND ({den_sql}) THEN 1 ELSE 0 END),"
-                f" SUM(CASE WHEN {den_sql} THEN 1 ELSE 0 END) FROM {t} WHERE {where} "
-                f"GROUP BY employee_id", num_p + den_p + den_p + params)
-            agg = {eid: [Fraction(n or 0), Fraction(d or 0)] for eid, n, d in rows}
+            # from the fused scan: the employees with a counted row
+            got = ctx.aggregated(item)
+            num, den, rows = got["numerator"], got["denominator"], got.get("rows")
+            agg = {eid: (Fraction(num[eid] or 0), Fraction(d or 0)) for eid, d in den.items()
+                   if rows is None or rows[eid] is not None}
         if p.definition:
             return self._defined(ctx, item, where if num_sql is None else
                                  f"{where} AND ({den_sql})",
