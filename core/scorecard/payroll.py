@@ -14,10 +14,21 @@ from .errors import ScorecardError
 COLUMNS = ["period", "run_id", "state", "employee_id", "name", "site", "role", "level",
            "scorecard", "score", "grade", "payout", "fines", "currency", "result_status",
            "decisions", "stamp"]
-HEADERS = ["考核期 period", "计算批次 run_id", "状态 state", "员工编号 employee_id", "姓名 name",
-           "站点 site", "岗位 role", "级别 level", "考核表 scorecard", "总分 score", "等级 grade",
-           "绩效奖金 payout", "罚款 fines", "币种 currency", "结果 result_status",
-           "申诉/调整 decisions", "标记 stamp"]
+#: the word (scorecard.words) heading each column in the rule set's language
+WORD_OF = {"period": "period", "run_id": "run", "state": "status", "employee_id": "employee_id",
+           "name": "name", "site": "site", "role": "role", "level": "level",
+           "scorecard": "scorecard", "score": "score", "grade": "grade", "payout": "payout",
+           "fines": "fines", "currency": "currency", "result_status": "result_status",
+           "decisions": "appeals_adjustments", "stamp": "stamp"}
+
+
+def headers(rs) -> list[str]:
+    """The sheet's headers: each column's name, after its word in the rule set's language
+    (``考核期 period``); the bare column names for a rule set in English."""
+    from .words import words_of
+
+    w = words_of(rs)
+    return [w.header(WORD_OF[c], c) for c in COLUMNS]
 
 
 @attrs.define
@@ -94,7 +105,7 @@ def payroll_xlsx(p: Payroll, rs) -> bytes:
     from .xlsx import Table, number_format, workbook_bytes
 
     money = number_format(rs.rounding.money, thousands=True)
-    sheet = Table("DRAFT payroll" if p.draft else "Payroll", p.rows, COLUMNS, HEADERS,
+    sheet = Table("DRAFT payroll" if p.draft else "Payroll", p.rows, COLUMNS, headers(rs),
                   formats={"score": number_format(rs.rounding.score), "payout": money,
                            "fines": money, "run_id": "0", "decisions": "0"})
     return workbook_bytes([sheet], p.provenance)

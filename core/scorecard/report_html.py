@@ -557,10 +557,20 @@ def run_style(run) -> dict:
         it.get("label_zh") for sc in data.get("scorecards", {}).values()
         if isinstance(sc, dict) for it in sc.get("items", []) if isinstance(it, dict))
     return {"places": max(0, -step.as_tuple().exponent),
-            "mode": rounding.get("mode", "half_up"), "currency": meta.get("currency", "CNY"),
+            "mode": rounding.get("mode", "half_up"), "currency": _currency(meta),
             "money_step": rounding.get("money", "0.01"), "score_step": str(step),
             "lang": "zh-CN" if chinese else "en", "title": meta.get("title_zh")
             or meta.get("title") or ""}
+
+
+def _currency(meta: dict) -> str:
+    """The stored rule set's currency: its own, else its locale's region's (as at load)."""
+    import attrs
+
+    from .ruleset import REGION_CURRENCY, RuleSetMeta
+
+    locale = str(meta.get("locale") or attrs.fields(RuleSetMeta).locale.default)
+    return str(meta.get("currency") or REGION_CURRENCY.get(locale.partition("-")[2], ""))
 
 
 def report_html(run, results, items, note=None) -> str:

@@ -18,6 +18,7 @@ from .periods import PERIOD_KINDS, Period
 from .registry import Registry, get_registry
 from .schema import SchemaError, build, convert, did_you_mean, locate
 from .sql import name_problem, table_problem
+from .words import check_labels
 
 COLUMN_TYPES = ("str", "int", "decimal", "bool", "timestamp", "date", "period", "enum")
 
@@ -490,7 +491,8 @@ class RuleSet:
         return None
 
 
-TOP_KEYS = ("ruleset", "rounding", "calendar", "sources", "scorecards", "process", "bundle")
+TOP_KEYS = ("ruleset", "rounding", "calendar", "sources", "scorecards", "process", "bundle",
+            "labels")
 
 
 def _registered(registry, kind, type_name, path):
@@ -852,6 +854,7 @@ def _load(path, text, data, registry) -> RuleSet:
     assert rounding.mode in ROUNDING_MODES
     calendar = build(CalendarSpec, data.get("calendar", {}), "calendar")
     meta, calendar = _localised(meta, calendar)
+    check_labels(data.get("labels", {}))  # the outputs' words (scorecard.words)
     sources, columns = {}, {}
     raw_sources = data.get("sources", {})
     if not isinstance(raw_sources, dict):

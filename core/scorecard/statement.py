@@ -22,57 +22,16 @@ import attrs
 
 from .errors import ScorecardError
 from .numbers import quantize
+from .words import EN, Words, words_of
 
-LANGS = ("en", "zh", "both")
-
-#: the page's words, English and Chinese
-WORDS = {
-    "statement": ("Performance statement", "绩效考核结果单"),
-    "employee": ("Employee", "员工"),
-    "organisation": ("Organisation", "单位"),
-    "site": ("Site", "站点"),
-    "period": ("Period", "考核期"),
-    "role": ("Role / level", "岗位 / 级别"),
-    "status": ("Status", "状态"),
-    "run": ("Run", "计算批次"),
-    "item": ("Item", "考核项目"),
-    "section": ("Section", "类别"),
-    "value": ("Measured", "实际值"),
-    "points": ("Points", "得分"),
-    "max": ("Max", "满分"),
-    "lost": ("Lost", "扣分"),
-    "total": ("Total score", "总分"),
-    "grade": ("Grade", "等级"),
-    "rank": ("Rank", "排名"),
-    "payout": ("Payout", "绩效奖金"),
-    "fines": ("Fines", "罚款"),
-    "deductions": ("Deductions and their evidence", "扣分明细及依据"),
-    "no_deductions": ("No points were deducted.", "本期无扣分。"),
-    "evidence": ("Evidence", "依据"),
-    "counted": ("Record counted", "计入记录"),
-    "how": ("How the total is made", "总分计算"),
-    "how_published": ("As published, before the appeals and adjustments above",
-                      "公示时的计算（申诉与调整之前）"),
-    "flags": ("Consequences", "处理结果"),
-    "decisions": ("Appeals and adjustments", "申诉与调整"),
-    "appeal": ("Appeals", "申诉"),
-    "deadline": ("Last day to appeal", "申诉截止日期"),
-    "draft": ("DRAFT — not yet published; the appeal window opens when it is published",
-              "草稿——尚未公示；公示后开始申诉期"),
-    "published": ("Published", "已公示"),
-    "closed": ("Closed (signed off); no more appeals", "已确认（签字）；不再受理申诉"),
-    "not_scored": ("Not scored", "未评分"),
-    "penalty": ("Penalty", "处罚"),
-    "file_line": ("{file}, line {line}", "{file} 第 {line} 行"),
-    "focus": ("Training focus", "培训重点"),
-    "footer": ("Produced by scorecard from run {run}; every figure can be reproduced from the "
-               "store.", "由 scorecard 根据第 {run} 次计算生成；所有数字均可由数据库复现。"),
-}
+#: --lang: English, the rule set's own language (its words, scorecard.words), or both
+LANGS = ("en", "both")
 
 
-def word(key: str, lang: str) -> str:
-    en, zh = WORDS[key]
-    return {"en": en, "zh": zh}.get(lang, f"{zh} {en}")
+def word(key: str, lang: str, words: Words | None = None) -> str:
+    """A word of the page: in English, in the rule set's language, or both ("考核期 Period")."""
+    words = words or Words()
+    return words.both(key) if lang == "both" else words.word(key, lang)
 
 
 @attrs.define
@@ -141,9 +100,12 @@ class Statement:
     score_step: str = "0.01"
     money_step: str = "0.01"
     mode: str = "half_up"
+    #: the rule set's words (its locale's language, [labels.<lang>]): how the page is worded
+    words: Words = attrs.Factory(Words)
+    locale: str = "en"
 
     def as_dict(self) -> dict:
-        d = attrs.asdict(self)
+        d = attrs.asdict(self, filter=lambda a, _v: a.name not in ("words", "locale"))
         d["deadline"] = self.deadline.isoformat() if self.deadline else None
         return d
 
@@ -263,7 +225,8 @@ def _statement(rs, run, res, items, lines, extra, status, deadline, appeals) -> 
         focus=json.loads(res["focus"] or "[]"), items=its, summary=summary,
         decisions=[plain_line(d["rule"], d["text"], d["points"], d["ref"]) for d in extra],
         appeals=appeals, flags=flags, score_step=rs.rounding.score,
-        money_step=rs.rounding.money, mode=rs.rounding.mode)
+        money_step=rs.rounding.money, mode=rs.rounding.mode, words=words_of(rs),
+        locale=rs.meta.locale)
 
 
 # -- the page ---------------------------------------------------------------------------------
@@ -312,18 +275,24 @@ def _e(v) -> str:
 def _label(en, zh, lang) -> str:
     if lang == "en" or not zh:
         return _e(en)
-    if lang == "zh":
+    if lang != "both":
         return _e(zh)
     return f'{_e(zh)} <span class="muted">{_e(en)}</span>'
 
 
 def statement_html(st: Statement, lang: str = "both") -> str:
-    """The statement as one self-contained HTML page (no script, no external resource)."""
-    if lang not in LANGS:
-        raise ScorecardError(f"--lang {lang}: one of {', '.join(LANGS)}")
+    """The statement as one self-contained HTML page (no script, no external resource), in
+    English (``en``), the rule set's language (e.g. ``zh``) or both (the default; English
+    alone for a rule set in English or in a language without words)."""
+    own = st.words.lang
+    if lang not in (*LANGS, own):
+        raise ScorecardError(f"--lang {lang}: one of {', '.join(dict.fromkeys((*LANGS, own)))}"
+                             f" (the rule set's language is {own!r}: [ruleset] locale)")
+    if own == "en":
+        lang = "en"
 
     def w(key):
-        return word(key, lang)
+        return word(key, lang, st.words)
 
     title = _label(st.title or w("statement"), st.title_zh, lang)
     head = (f"{w('statement')} — {st.name or st.employee_id} ({st.employee_id}) — {st.period}")
@@ -344,7 +313,7 @@ def statement_html(st: Statement, lang: str = "both") -> str:
     parts.append(
         '<dl class="facts">'
         f"<dt>{_e(w('employee'))}</dt><dd>{_e(st.name)} ({_e(st.employee_id)})</dd>"
-        f"<dt>{_e(w('role'))}</dt><dd>{_e(role)}</dd>"
+        f"<dt>{_e(w('role_level'))}</dt><dd>{_e(role)}</dd>"
         f"<dt>{_e(w('organisation'))}</dt><dd>{_e(st.org)}</dd>"
         f"<dt>{_e(w('site'))}</dt><dd>{_e(st.site)}</dd>"
         f"<dt>{_e(w('period'))}</dt><dd>{_e(st.period)}</dd>"
@@ -352,9 +321,9 @@ def statement_html(st: Statement, lang: str = "both") -> str:
         "</dl>")
     grade = st.grade or "—"
     if st.grade_label or st.grade_label_zh:
-        grade += " " + {"en": st.grade_label or st.grade_label_zh,
-                        "zh": st.grade_label_zh or st.grade_label}.get(
-            lang, " ".join(x for x in (st.grade_label_zh, st.grade_label) if x))
+        grade += " " + (st.grade_label or st.grade_label_zh if lang == "en" else
+                        " ".join(x for x in (st.grade_label_zh, st.grade_label) if x)
+                        if lang == "both" else st.grade_label_zh or st.grade_label)
     boxes = [("total", st.score_text(st.score) if st.score is not None else w("not_scored"),
               "score"),
              ("grade", grade, "grade"),
@@ -412,7 +381,7 @@ def statement_html(st: Statement, lang: str = "both") -> str:
     if st.focus:
         parts.append(f"<p><b>{_e(w('focus'))}:</b> {_e(', '.join(st.focus))}</p>")
     parts.append(f"<footer>{_e(w('footer').format(run=st.run_id))}</footer>")
-    html_lang = "zh-CN" if lang in ("zh", "both") else "en"
+    html_lang = "en" if lang == "en" else st.locale
     return (f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8"/>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"/>'
             f"<title>{_e(head)}</title><style>{CSS}</style></head>\n<body>\n"
@@ -429,12 +398,13 @@ def _value(v) -> str:
 def _line_html(ln: Line, st: Statement, lang) -> str:
     if ln.file and ln.text == (f"{ln.file}:{ln.line}" if ln.line else ln.file):
         # a counted record whose ledger line is only its reference
-        ln = Line(text=word("counted", lang), points=ln.points, file=ln.file, line=ln.line)
+        ln = Line(text=word("counted", lang, st.words), points=ln.points, file=ln.file,
+                  line=ln.line)
     ref = ""
     if ln.file:
-        where = (word("file_line", lang) if lang != "both" else WORDS["file_line"][0]).format(
+        where = (st.words.word("file_line", lang) if lang != "both" else EN["file_line"]).format(
             file=ln.file, line=ln.line) if ln.line else ln.file
-        ref = f' <span class="ref">[{_e(word("evidence", lang))}: {_e(where)}]</span>'
+        ref = f' <span class="ref">[{_e(word("evidence", lang, st.words))}: {_e(where)}]</span>'
     return f"<li>{_e(ln.text)}{ref}</li>"
 
 
@@ -495,22 +465,26 @@ def workbook(sts, rs) -> bytes:
             "text": ln.text, "points": ln.points, "file": ln.file, "line": ln.line}
            for s in sts for it in s.items if it.deducted for ln in it.lines]
     first = sts[0]
+    h = words_of(rs).header
     tables = [
         Table("Statements", summary, list(summary[0]) if summary else [],
-              ["员工编号 employee", "姓名 name", "岗位 role", "级别 level", "总分 score",
-               "等级 grade", "等级说明 grade label", "排名 rank", f"奖金 payout ({first.currency})",
-               f"罚款 fines ({first.currency})", "状态 status", "申诉截止 appeal deadline"],
+              [h("employee_id"), h("name"), h("role"), h("level"), h("score"),
+               h("grade", "grade"), h("grade_label"), h("rank", "rank"),
+               h("bonus", f"payout ({first.currency})"), h("fines", f"fines ({first.currency})"),
+               h("status", "status"), h("appeal_deadline")],
               formats={"score": score_fmt, "payout": money_fmt, "fines": money_fmt,
                        "rank": "0"}),
         Table("Items", items, ["employee_id", "item", "label", "label_en", "value", "points",
                                "max", "lost"],
-              ["员工编号 employee", "项目 item", "项目名称", "label", "实际值 measured",
-               "得分 points", "满分 max", "扣分 lost"],
+              [h("employee_id"), h("item_id"), words_of(rs).local_only("item_label", "label"),
+               "label" if words_of(rs).local else "label_en", h("measured"),
+               h("points", "points"), h("max", "max"), h("lost", "lost")],
               formats={"points": score_fmt, "max": score_fmt, "lost": score_fmt}),
         Table("Deductions", ded, ["employee_id", "item", "label", "text", "points", "file",
                                   "line"],
-              ["员工编号 employee", "项目 item", "项目名称 label", "依据 evidence", "分 points",
-               "文件 file", "行 line"], formats={"points": score_fmt, "line": "0"},
+              [h("employee_id"), h("item_id"), h("item_label"), h("evidence", "evidence"),
+               h("points_short"), h("file"), h("line")], formats={"points": score_fmt,
+                                                                 "line": "0"},
               wrap=("text",)),
     ]
     return workbook_bytes(tables, provenance(first, rs))

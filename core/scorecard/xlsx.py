@@ -16,6 +16,8 @@ from fractions import Fraction
 
 import attrs
 
+from .words import words_for, words_of_text
+
 _DECIMAL = re.compile(r"[+-]?\d+(\.\d+)?")
 _FRACTION = re.compile(r"[+-]?\d+/\d+")
 
@@ -199,10 +201,12 @@ def run_workbook(run, results, items, note=None) -> bytes:
         r["period"], r["run_id"] = run["period"], run["id"]
     cols = ["rank_", "employee_id", "name", "site", "role", "level", "score", "grade",
             "grade_label", "payout", "fines", "status", "period", "run_id"]
-    heads = ["排名 #", "员工编号 employee", "姓名 name", "站点 site", "岗位 role", "级别 level",
-             "总分 score", "等级 grade", "等级说明 grade label",
-             f"绩效奖金 payout ({style['currency']})", f"罚款 fines ({style['currency']})",
-             "状态 status", "考核期 period", "计算批次 run"]
+    h = words_of_text(run.get("ruleset_text") or "").header
+    heads = [h("rank", "#"), h("employee_id"), h("name"), h("site", "site"), h("role"),
+             h("level"), h("score"), h("grade", "grade"), h("grade_label"),
+             h("payout", f"payout ({style['currency']})"),
+             h("fines", f"fines ({style['currency']})"), h("status", "status"),
+             h("period", "period"), h("run", "run")]
     order, label = [], {}
     for it in items:
         if it["item_id"] not in label:
@@ -221,7 +225,7 @@ def run_workbook(run, results, items, note=None) -> bytes:
                                                      "fines": money_fmt, "rank_": "0",
                                                      "run_id": "0"}),
         Table("Items", item_rows, ["employee_id", "name", *order],
-              ["员工编号 employee", "姓名 name", *(label[i] for i in order)],
+              [h("employee_id"), h("name"), *(label[i] for i in order)],
               formats={i: score_fmt for i in order}),
     ]
     prov = [("organisation", run["org"]), ("site", run["site"]), ("period", run["period"]),
@@ -275,6 +279,8 @@ def sites_workbook(rep) -> bytes:
     """``sites`` as a workbook: one row per site (organisation and site), the score
     distribution, the grade mix, the flags, the most-lost items, failed sites, provenance."""
     sites = rep.sites
+    # the items' Chinese labels (label_zh) are headed in Chinese when a site works in Chinese
+    words = words_for(rep.lang)
     cols = ["org", "site", "config", "headcount", "scored", "mean_score", "median_score",
             "min_score", "max_score", "payout_total", "payout_per_head"]
     heads = ["organisation", "site", "rule set", "headcount", "scored", "mean score",
@@ -295,7 +301,8 @@ def sites_workbook(rep) -> bytes:
               [{"org": s["org"], "site": s["site"], **x} for s in sites for x in s["most_lost"]],
               ["org", "site", "item", "label", "label_zh", "lost_total", "lost_per_head",
                "employees_losing"],
-              ["organisation", "site", "item", "label", "名称", "points lost",
+              ["organisation", "site", "item", "label", words.local_only("label", "label_zh"),
+               "points lost",
                "points lost per head", "employees losing points"]),
     ]
     flag_ids = sorted({f for s in sites for f in s.get("flags") or {}})

@@ -81,6 +81,7 @@ def register_commands(cli):
             scorecard annual --config acs/scorecard.toml --year 2026
         """
         from scorecard.annual import annual as roll
+        from scorecard.words import words_of
 
         rs, store = _open(config, db)
         rep = roll(store, rs, year)
@@ -99,8 +100,10 @@ def register_commands(cli):
         rows.sort(key=lambda d: (d["rank"] is None, d["rank"] or 0, d["employee_id"]))
         cols = ["employee_id", "name", "role", "total", "rank", "grade", "grade_zh", "periods",
                 "missing", "reason"]
-        _emit(fmt_, rows, cols, ["employee", "name", "role", "total", "rank", "grade", "等级",
-                                 "periods", "missing", "reason"],
+        # grade_zh holds the annual scheme's labels_zh: headed by the rule set's word for grade
+        _emit(fmt_, rows, cols, ["employee", "name", "role", "total", "rank", "grade",
+                                 words_of(rs).local_only("grade", "grade_zh"), "periods",
+                                 "missing", "reason"],
               {"year": year, "org": rs.meta.org, "site": rs.meta.site, "runs": rep.runs,
                "ruleset_hashes": rep.hashes,
                "missing_periods": rep.missing_periods, "results": rows}, output,

@@ -26,8 +26,9 @@ def register_commands(cli):
     @click.option("--output", "-o", "output",
                   help="Directory for the pages (default: ./statements-PERIOD); the file for "
                        "--format xlsx/json.")
-    @click.option("--lang", type=click.Choice(["en", "zh", "both"]), default="both",
-                  show_default=True, help="Language of the page's words and labels.")
+    @click.option("--lang", default="both", show_default=True,
+                  help="Language of the page's words and labels: en, the rule set's own "
+                       "language (its [ruleset] locale, e.g. zh) or both.")
     @format_option("json", "xlsx", "html", default="html")
     @click.option("--pdf", is_flag=True, help="Also print each page to PDF (headless Chromium).")
     def statement(employees, config, db, period, output, lang, fmt_, pdf):

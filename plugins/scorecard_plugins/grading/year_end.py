@@ -46,9 +46,9 @@ class RankedYearParams:
     total: Literal["mean", "sum"] = "mean"  # the annual total that is ranked
     rank_round: Literal["down", "up"] = "down"  # top N % of G people = floor/ceil(N % × G)
     missing: Literal["no_grade", "evaluated_only"] = "no_grade"  # a period without a score
-    # the grades' Chinese labels (the after-sales original's 优秀/良好/合格/不合格)
-    labels_zh: dict[str, str] = attrs.Factory(
-        lambda: {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"})
+    # the grades' Chinese labels, by grade: the rule set's words (none built in; the
+    # after-sales rule set declares its original's)
+    labels_zh: dict[str, str] = attrs.Factory(dict)
 
 
 class RankedYear(AnnualType):
