@@ -149,15 +149,16 @@ def activity_sources(rs, sc) -> list[str]:
     return list(sc.active_when) or _period_sources(rs)
 
 
-def assess(store, rs, period, results=()) -> Completeness:
+def assess(store, rs, period, results=(), rows=None) -> Completeness:
     """The completeness of ``period``'s data in ``store`` for rule set ``rs``; ``results``
-    (EmployeeResult) give the employees with no activity."""
+    (EmployeeResult) give the employees with no activity; ``rows``: ``{source: rows in the
+    period}`` when the evaluation's scans have counted them already."""
     from .engine import _period_sources
 
     activity = set()
     for sc in rs.scorecards.values():
         activity |= set(activity_sources(rs, sc))
-    facts = [_source_facts(store, rs, period, src, src in activity)
+    facts = [_source_facts(store, rs, period, src, src in activity, (rows or {}).get(src))
              for src in _period_sources(rs)]
     idle: dict[str, list] = {}
     for er in results:
@@ -168,7 +169,7 @@ def assess(store, rs, period, results=()) -> Completeness:
     return comp
 
 
-def _source_facts(store, rs, period, src, activity) -> SourceFacts:
+def _source_facts(store, rs, period, src, activity, rows=None) -> SourceFacts:
     spec = rs.sources[src]
     col = spec.period_by
     kind = rs.columns[src][col].type
@@ -181,8 +182,16 @@ def _source_facts(store, rs, period, src, activity) -> SourceFacts:
     else:
         keys = period.keys_within()
         where, params = f"{c} IN ({', '.join('?' * len(keys))})", keys
-    n, lo, hi = store.conn.execute(f"SELECT count(*), min({c}), max({c}) FROM {table} "
-                                   f"WHERE {where}", params).fetchone()
+    if rows is None:
+        n, lo, hi = store.conn.execute(f"SELECT count(*), min({c}), max({c}) FROM {table} "
+                                       f"WHERE {where}", params).fetchone()
+    else:
+        # counted by the evaluation's scan; the first and last through the period index, a
+        # look-up each instead of a pass over the period's rows
+        n = rows
+        lo, hi = store.conn.execute(f"SELECT (SELECT min({c}) FROM {table} WHERE {where}), "
+                                    f"(SELECT max({c}) FROM {table} WHERE {where})",
+                                    params + params).fetchone()
     if kind == "timestamp" and lo is not None:
         lo, hi = format_timestamp(lo), format_timestamp(hi)
     facts = SourceFacts(source=src, file=rs.file_name(src), rows=n, first=lo, last=hi,

@@ -38,6 +38,7 @@ class Context:
     # item id -> {name: {employee_id: value}}: the aggregates the items' metric types declared,
     # answered by the engine's fused scans (read them with aggregated())
     aggregates: dict = attrs.Factory(dict)
+    _files: dict = attrs.field(factory=dict, init=False, repr=False)
 
     # -- sources -------------------------------------------------------------------------
     def table(self, source: str) -> str:
@@ -52,7 +53,11 @@ class Context:
 
     def file(self, source: str) -> str:
         """The name of the source's input file (the source's name when it has no path)."""
-        return self.ruleset.file_name(source)
+        # asked once per evidence line: remembered per context
+        got = self._files.get(source)
+        if got is None:
+            got = self._files[source] = self.ruleset.file_name(source)
+        return got
 
     def ref(self, source: str, line) -> str:
         """``contacts.csv:123``: where an employee can find the evidence."""

@@ -3,6 +3,7 @@ exact arithmetic, with every step's explanation lines kept in the ledger."""
 
 import json
 from fractions import Fraction
+from operator import attrgetter
 
 import attrs
 
@@ -99,7 +100,22 @@ class Evaluation:
         raise KeyError(employee_id)
 
 
+#: the types an exact number field may hold (bool is refused: it is not a number here)
+_EXACT_TYPES = frozenset({int, Fraction, type(None)})
+
+
 def _expect(kind, type_name, method, rule_path, result, cls, employees):
+    # the common case checked in bulk: every employee answered with exactly ``cls`` holding
+    # exact numbers; anything else is looked at employee by employee below, for the message
+    if type(result) is dict:
+        try:
+            got = [result[e] for e in employees]
+        except KeyError:
+            got = None
+        if got is not None and set(map(type, got)) <= {cls} and all(
+                set(map(type, map(attrgetter(f), got))) <= _EXACT_TYPES
+                for f in EXACT_FIELDS[cls]):
+            return result
     owner = get_registry().owner_of(kind, type_name)
     where = f"plugin {owner!r}, {kind} type {type_name!r}, {method}() for rule {rule_path}"
     if not isinstance(result, dict):
@@ -237,7 +253,8 @@ def _evaluate_snapshot(store, rs, period, ledger, only, progress, allow_empty, r
             progress(len(emps))
     ordered = [results[e] for e in employees if e in results]
     return Evaluation(ruleset=rs, period=period, results=ordered, fingerprints=fingerprints,
-                      counters=counters, completeness=assess(store, rs, period, ordered))
+                      counters=counters,
+                      completeness=assess(store, rs, period, ordered, plan.rows or None))
 
 
 def _card_order(registry, rs) -> list:
@@ -289,6 +306,8 @@ def _stage_items(run: CardRun):
     """metrics -> scorers, item by item in rule-set order: a later item (a composite) reads the
     earlier items' outcomes from ``ctx.outcomes``."""
     ctx, eids = run.ctx, run.employee_ids
+    # each employee's item list, looked up once for all the items
+    lists = [run.results[eid].items for eid in eids]
     for item in run.scorecard.items:
         measures = _run_rule(run, "metric", item.type, "compute", item.path, Measure, ctx, item)
         if item.score is not None:
@@ -296,11 +315,10 @@ def _stage_items(run: CardRun):
                                ctx, item, measures)
         else:
             scored = {e: value_points(item, measures[e]) for e in eids}
-        ctx.outcomes[item.id] = {}
-        for eid in eids:
-            out = ItemOutcome(item=item, measure=measures[eid], scored=scored[eid])
-            ctx.outcomes[item.id][eid] = out
-            run.results[eid].items.append(out)
+        outcomes = ctx.outcomes[item.id] = {}
+        for eid, items in zip(eids, lists, strict=True):
+            out = outcomes[eid] = ItemOutcome(item, measures[eid], scored[eid])
+            items.append(out)
 
 
 def _stage_penalties(run: CardRun):
@@ -318,10 +336,14 @@ def _stage_total(run: CardRun):
     idle = _no_activity(ctx, sc, run.employee_ids)
     if idle and sc.on_no_activity == "error":
         _refuse_no_activity(run.ruleset, sc, ctx.period, idle)
+    memo = _Memo(r)
+    no_fines = quantize(0, r.money, r.mode)
+    sections = _section_items(sc)
     for eid in run.employee_ids:
         er = run.results[eid]
         # fines are reported beside the score, also for an employee who is not scored
-        er.fines = quantize(sum((a.fines for _, a in er.adjustments), 0), r.money, r.mode)
+        er.fines = (quantize(sum((a.fines for _, a in er.adjustments), 0), r.money, r.mode)
+                    if er.adjustments else no_fines)
         if eid in idle and sc.on_no_activity == "unscored":
             _not_scored(ctx, sc, er, idle[eid])
             continue
@@ -331,18 +353,82 @@ def _stage_total(run: CardRun):
                                          f"on_no_activity = \"base\")"))
             er.notes.append("no activity: scored at the bases")
         counted = [o for o in er.items if o.item.in_total]
-        present = [o for o in counted if o.points is not None]
+        present = [o for o in counted if o.scored.points is not None]
         if ctx.ledger:
             _item_lines(er)
         if not present and counted:
             er.status = "no_score"
             er.lines.append(Line("total", "no item has data for this period: no score"))
         else:
-            _add_up(ctx, sc, r, er, present)
-        er.focus = focus_sections(sc, er)
-    run.scores = {eid: (Fraction(run.results[eid].score)
-                        if run.results[eid].score is not None else None)
-                  for eid in run.employee_ids}
+            _add_up(ctx, sc, r, er, present, memo)
+        er.focus = (_focus(sc, er, sections) if sections is not None else
+                    focus_sections(sc, er))
+    run.scores = {eid: memo.back(run.results[eid].score) for eid in run.employee_ids}
+
+
+class _Memo:
+    """The exact conversions every employee of a scorecard repeats on the same few values (a
+    total of 87, a score of 87.00): computed once per value, the immutable result shared."""
+
+    def __init__(self, rounding):
+        self.r = rounding
+        self._fraction, self._score, self._back, self._money = {}, {}, {}, {}
+
+    def fraction(self, v) -> Fraction:
+        got = self._fraction.get(v)
+        if got is None:
+            got = self._fraction[v] = Fraction(v)
+        return got
+
+    def score(self, v):
+        """``quantize(v, score step, mode)``: equal values (5 and Fraction(5)) round alike."""
+        got = self._score.get(v)
+        if got is None:
+            got = self._score[v] = quantize(v, self.r.score, self.r.mode)
+        return got
+
+    def money(self, v):
+        got = self._money.get(v)
+        if got is None:
+            got = self._money[v] = quantize(v, self.r.money, self.r.mode)
+        return got
+
+    def back(self, score):
+        """A rounded score (Decimal) as the Fraction the grading reads, None stays None."""
+        if score is None:
+            return None
+        got = self._back.get(score)
+        if got is None:
+            got = self._back[score] = Fraction(score)
+        return got
+
+
+def _section_items(sc):
+    """``[(index, section, max)]`` of the items that count towards a section's lost points, or
+    None when the scorecard names no focus sections."""
+    if not sc.sections or sc.focus_sections <= 0:
+        return None
+    return [(i, it.section, lean(it.max)) for i, it in enumerate(sc.items)
+            if it.section and it.max is not None]
+
+
+def _focus(sc, er, sections) -> list[str]:
+    """:func:`focus_sections` for an employee whose items are the scorecard's, in its order
+    (what the items stage builds), from the scorecard's ``_section_items``."""
+    items = er.items
+    if len(items) != len(sc.items):
+        return focus_sections(sc, er)
+    lost: dict = {}
+    for i, section, mx in sections:
+        pts = items[i].scored.points
+        if pts is not None:
+            if type(pts) is Fraction and pts.denominator == 1:
+                pts = pts.numerator
+            lost[section] = lost.get(section, 0) + (mx - pts)
+    if not lost:
+        return []
+    order = sorted((s for s in lost if lost[s] > 0), key=lambda s: (-lost[s], s))
+    return order[: sc.focus_sections]
 
 
 def _item_lines(er):
@@ -361,24 +447,29 @@ def _not_scored(ctx, sc, er, sources: str):
                                   f"\"unscored\"); a person decides (scorecard adjust)"))
 
 
-def _add_up(ctx, sc, r, er, present):
+def _add_up(ctx, sc, r, er, present, memo=None):
     """``er.total`` and ``er.score`` from the items with points and the adjustments."""
     # whole points add up as ints (exact, and much faster than Fractions)
-    total = sum((lean(o.points) for o in present), 0)
-    terms = [(o.item.id, o.points) for o in present]
+    total = 0
+    for o in present:
+        pts = o.scored.points
+        total += pts.numerator if type(pts) is Fraction and pts.denominator == 1 else pts
+    terms = [(o.item.id, o.scored.points) for o in present] if ctx.ledger else None
     for pen, a in er.adjustments:
         if ctx.ledger:
             er.lines.extend(a.lines)
         if a.points:
             total += lean(a.points)
-            terms.append((pen.id, a.points))
+            if terms is not None:
+                terms.append((pen.id, a.points))
     clamped = total
     if sc.total.min is not None and clamped < sc.total.min:
         clamped = sc.total.min
     if sc.total.max is not None and clamped > sc.total.max:
         clamped = sc.total.max
-    er.total = Fraction(clamped)
-    er.score = quantize(clamped, r.score, r.mode)
+    memo = memo or _Memo(r)
+    er.total = memo.fraction(clamped)
+    er.score = memo.score(clamped)
     if ctx.ledger:
         text = f"total = {_signed_sum(terms) or '0'} = {fmt(total)}"
         if clamped != total:
@@ -406,10 +497,13 @@ def _stage_payout(run: CardRun):
         return
     pays = _run_rule(run, "payout", spec.type, "pay", spec.path, Payout, run.ctx, spec,
                      run.results)
+    memo = _Memo(r)
     for eid in run.employee_ids:
-        amount = pays[eid].amount
-        run.results[eid].payout = None if amount is None else quantize(amount, r.money, r.mode)
-        run.results[eid].lines.extend(pays[eid].lines)
+        pay = pays[eid]
+        er = run.results[eid]
+        er.payout = None if pay.amount is None else memo.money(pay.amount)
+        if pay.lines:
+            er.lines.extend(pay.lines)
 
 
 #: the flag operators as functions of (value, threshold)

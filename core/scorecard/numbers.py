@@ -169,6 +169,24 @@ def fmt(value, places: int = 4) -> str:
         return "—"
     if type(value) is int:
         return str(value)
+    if type(value) is Fraction:
+        if value.denominator == 1:
+            return str(value.numerator)
+        # the ledger formats the same few rates and limits again and again: remembered
+        got = _FMT.get((value, places))
+        if got is None:
+            if len(_FMT) >= 65536:
+                _FMT.clear()
+            got = _FMT[(value, places)] = _fmt(value, places)
+        return got
+    return _fmt(value, places)
+
+
+#: (Fraction, places) -> fmt's text
+_FMT: dict = {}
+
+
+def _fmt(value, places: int) -> str:
     v = to_fraction(value)
     if v.denominator == 1:
         return str(v.numerator)

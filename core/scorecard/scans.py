@@ -29,6 +29,8 @@ class Plan:
     active: dict
     #: scorecard id -> item id -> ``{name: {employee_id: value}}``
     aggregates: dict
+    #: period-bound source -> its rows in the period (the completeness report needs them)
+    rows: dict = attrs.Factory(dict)
     #: the queries run
     scans: int = 0
 
@@ -90,9 +92,11 @@ def plan(registry, base, contexts) -> Plan:
     bound = period_sources(base.ruleset)
     out = Plan(active={}, aggregates={ctx.scorecard.id: {} for ctx in contexts})
     for src in [*bound, *(s for s in wanted if s not in bound)]:
-        eids, values = _scan(registry, base, src, wanted.get(src, []), out)
+        eids, values, rows = _scan(registry, base, src, wanted.get(src, []), out,
+                                   count=src in bound)
         if src in bound:
             out.active[src] = set(eids)
+            out.rows[src] = rows
         for w in wanted.get(src, []):
             out.aggregates[w.scorecard].setdefault(w.item.id, {})[w.name] = values[w]
     return out
@@ -109,20 +113,23 @@ def scan_item(ctx, item) -> dict:
         by_src.setdefault(agg.source, []).append(_Wanted(ctx.scorecard.id, item, name, agg))
     got = {}
     for src, ws in by_src.items():
-        _, values = _scan(registry, ctx, src, ws, None)
+        _, values, _ = _scan(registry, ctx, src, ws, None)
         for w in ws:
             got[w.name] = values[w]
     return got
 
 
-def _scan(registry, ctx, src, wanted, plan_):
-    """``(employee ids with a row in the period, {wanted: {employee_id: value}})``: the
-    period's rows of ``src`` grouped by employee, each distinct aggregate one column."""
+def _scan(registry, ctx, src, wanted, plan_, count=False):
+    """``(employee ids with a row in the period, {wanted: {employee_id: value}}, rows)``: the
+    period's rows of ``src`` grouped by employee, each distinct aggregate one column; ``rows``
+    (with ``count``) the number of rows in the period."""
     # (sql, params) -> column: rules declaring the same aggregate share it (params by repr: a
     # malformed rule set may hand over unhashable values, which SQLite then refuses)
     exprs: dict[tuple, tuple] = {}
     for w in wanted:
         exprs.setdefault(_key(w), (w.agg.sql, tuple(w.agg.params)))
+    if count:  # shared with a rule counting every row, as most counting rules do
+        exprs.setdefault(_ROWS, _ROWS_SQL)
     where, wparams = ctx.period_where(src)
     keys = list(exprs)
     chunks = [keys[i:i + MAX_COLUMNS] for i in range(0, len(keys), MAX_COLUMNS)] or [[]]
@@ -146,7 +153,13 @@ def _scan(registry, ctx, src, wanted, plan_):
         eids = cols[0]
         for j, key in enumerate(chunk, 1):
             columns[key] = dict(zip(eids, cols[j], strict=True))
-    return eids, {w: columns[_key(w)] for w in wanted}
+    rows = sum(columns[_ROWS].values()) if count else None
+    return eids, {w: columns[_key(w)] for w in wanted}, rows
+
+
+#: the key (and SQL, parameters) of the row count every activity scan carries
+_ROWS = ("COUNT(*)", repr(()))
+_ROWS_SQL = ("COUNT(*)", ())
 
 
 def _key(w):

@@ -9,6 +9,9 @@ import holidays
 
 from .errors import ScorecardError
 
+#: (country, subdivision, extra holidays, extra working days) -> WorkCalendar (from_spec)
+_CALENDARS: dict = {}
+
 
 class WorkCalendar:
     """Working days of one site: the country's (and subdivision's) public holidays and make-up
@@ -28,7 +31,16 @@ class WorkCalendar:
 
     @classmethod
     def from_spec(cls, spec):
-        return cls(spec.country, spec.subdivision, spec.extra_holidays, spec.extra_workdays)
+        """The calendar of a rule set's ``[calendar]``; one per distinct spec in a process
+        (building the holiday tables costs milliseconds, and every evaluation needs one)."""
+        key = (spec.country, spec.subdivision, tuple(spec.extra_holidays),
+               tuple(spec.extra_workdays))
+        cal = _CALENDARS.get(key)
+        if cal is None:
+            if len(_CALENDARS) >= 64:  # bounded: a long-lived process with many sites
+                _CALENDARS.clear()
+            cal = _CALENDARS[key] = cls(*key)
+        return cal
 
     def is_working_day(self, d: date) -> bool:
         return self._is_working(d)

@@ -177,7 +177,8 @@ class LimitBreaches(MetricType):
         limit = ("CASE " + " ".join(f"WHEN {cond} THEN {lim.seconds}"
                                     for (cond, _), lim in zip(conds, limits, strict=True))
                  + " END")
-        out = {f"{prefix}rows": agg("COUNT" if m_sql == "1" else "SUM", "1"),
+        out = {f"{prefix}rows": Aggregate(p.source, "COUNT(*)") if m_sql == "1" else
+               agg("SUM", "1"),
                f"{prefix}breaches": agg("SUM", f"CASE WHEN [{p.end}] < [{p.start}] THEN "
                                                f"{BACKWARDS} ELSE {elapsed} > {limit} END",
                                         case_p)}

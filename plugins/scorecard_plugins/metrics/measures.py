@@ -158,16 +158,26 @@ class Count(MetricType):
                     Line(item.id, f"{item.id}: {ref}{n}{' (' + what + ')' if what else ''}",
                          ref=ctx.ref(p.source, line)))
         out = {}
+        empty = p.when_empty != 0
+        # a whole count without evidence lines is the same immutable Measure for everyone
+        # with that count: made once
+        shared: dict[int, Measure] = {}
         for eid in ctx.employees:
-            if eid not in totals and p.when_empty != 0:
+            if empty and eid not in totals:
                 v = None if p.when_empty == "no data" else p.when_empty
                 out[eid] = Measure(v, (Line(item.id, f"{item.id}: no rows this period: " + (
                     "no data" if v is None else f"{fmt(v)} by rule")),))
                 continue
             v = totals.get(eid) or 0
+            own = lines.get(eid)
+            if type(v) is int and not own:
+                got = shared.get(v)
+                if got is None:
+                    got = shared[v] = Measure(v, ())
+                out[eid] = got
+                continue
             # a count stays an int (exact); summed decimal text becomes a Fraction
-            out[eid] = Measure(v if type(v) is int else to_fraction(v),
-                               tuple(lines.get(eid, ())))
+            out[eid] = Measure(v if type(v) is int else to_fraction(v), tuple(own or ()))
         return out
 
     def _defined(self, ctx, item, where, params, totals):
@@ -294,6 +304,7 @@ class Rate(MetricType):
                                  f"{where} AND ({den_sql})",
                                  params if num_sql is None else params + den_p, agg)
         out = {}
+        sn, sd = p.scale.numerator, p.scale.denominator
         for eid in ctx.employees:
             n, d = agg.get(eid, (Fraction(0), Fraction(0)))
             if d == 0:
@@ -302,7 +313,8 @@ class Rate(MetricType):
                         f"{item.id}: denominator 0, value {fmt(v)} by rule")
                 out[eid] = Measure(v, (Line(item.id, text),), {"numerator": n, "denominator": d})
             else:
-                v = n / d * p.scale
+                # n / d × scale as one exact Fraction (one normalisation instead of three)
+                v = Fraction(n.numerator * d.denominator * sn, n.denominator * d.numerator * sd)
                 lines = (Line(item.id, f"{item.id}: rate {fmt(n)}/{fmt(d)} × {fmt(p.scale)} = "
                                        f"{fmt(v)}"),) if ctx.ledger else ()
                 out[eid] = Measure(v, lines, {"numerator": n, "denominator": d})

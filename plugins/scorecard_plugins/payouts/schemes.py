@@ -102,15 +102,22 @@ class LevelBase(PayoutType):
         p = spec.params
         cur = ctx.ruleset.meta.currency
         out = {}
+        # the payout depends only on (key value, score, fines): many employees share one, and
+        # a Payout is immutable, so each is worked out once
+        shared: dict[tuple, Payout] = {}
         for eid, er in results.items():
             if er.score is None:
                 out[eid] = Payout(None, (Line("payout", "payout: no score, no payout"),))
                 continue
-            level, base = _employee_key(ctx, er, p.key, p.bases, f"{spec.path}.bases")
-            amount = base * Fraction(er.score) / p.divisor
-            parts = [f"base {fmt(base)} ({p.key} {level}) × {er.score} / {fmt(p.divisor)} = "
-                     f"{fmt(amount)} {cur}"] if ctx.ledger else None
-            out[eid] = _finish(amount, p, er, cur, parts)
+            key = (er.employee.get(p.key), er.score, er.fines)
+            got = shared.get(key)
+            if got is None:
+                level, base = _employee_key(ctx, er, p.key, p.bases, f"{spec.path}.bases")
+                amount = base * Fraction(er.score) / p.divisor
+                parts = [f"base {fmt(base)} ({p.key} {level}) × {er.score} / "
+                         f"{fmt(p.divisor)} = {fmt(amount)} {cur}"] if ctx.ledger else None
+                got = shared[key] = _finish(amount, p, er, cur, parts)
+            out[eid] = got
         return out
 
 

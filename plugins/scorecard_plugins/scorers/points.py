@@ -7,11 +7,22 @@ from typing import Any
 import attrs
 
 from scorecard import hookimpl
-from scorecard.numbers import ceil_div, clamp, fmt, lean, to_fraction
+from scorecard.numbers import clamp, fmt, lean, to_fraction
 from scorecard.schema import SchemaError
 from scorecard.types import Line, Scored, Scorer
 
 from .._common import BaseParams, base_for, base_marks, base_ranges, validate_base
+
+
+def _steps_below(value, target, step) -> int:
+    """⌈(target − value) / step⌉ when value is below target, else 0: the started steps below a
+    target, in integers (value, target and step are exact: ints or Fractions)."""
+    vn, vd = value.numerator, value.denominator
+    tn, td = target.numerator, target.denominator
+    if vn * td >= tn * vd:  # value >= target (denominators are positive)
+        return 0
+    num = (tn * vd - vn * td) * step.denominator
+    return -(-num // (td * vd * step.numerator))
 
 
 def _clamp(item, v):
@@ -50,19 +61,53 @@ class Deduct(Scorer):
         ledger = ctx.ledger
         per = lean(p.per)
         out = {}
+        if not ledger:
+            return self._points(item, p, marks, per, measures)
+        per_text, default = fmt(p.per), None
         for eid, m in measures.items():
-            base, base_text = base_for(item, p, marks, eid, ledger)
+            if eid in marks:
+                base, base_text = base_for(item, p, marks, eid, ledger)
+            else:  # the item's own base: the same for everyone without a mark
+                if default is None:
+                    default = base_for(item, p, marks, eid, ledger)
+                base, base_text = default
             # whole numbers as ints: the common case (counts, whole bases) stays exact and fast
             n = lean(m.value) if m.value is not None else 0
             raw = lean(base) - per * n
             pts = _clamp(item, raw)
-            if not ledger:
-                out[eid] = Scored(pts)
-                continue
-            out[eid] = Scored(pts, (Line(item.id, f"{item.id}: {base_text} − {fmt(p.per)} × "
+            out[eid] = Scored(pts, (Line(item.id, f"{item.id}: {base_text} − {per_text} × "
                                                   f"{fmt(n)} = {fmt(raw)}"
                                                   f"{_clamp_text(item, raw, pts)} → {fmt(pts)}",
                                          pts),))
+        return out
+
+    def _points(self, item, p, marks, per, measures):
+        """The points without the ledger's words: the same arithmetic as :meth:`score`, with
+        the loop's constants hoisted and the points of the common whole values shared."""
+        top = lean(item.max) if item.max is not None else None
+        zero = Fraction(0)  # what _clamp answers below 0 (and the max above it)
+        shared: dict[int, Scored] = {}  # Scored is immutable: one per whole number of points
+        default = None
+        out = {}
+        for eid, m in measures.items():
+            if eid in marks:
+                base = lean(marks[eid][0])
+            else:
+                if default is None:
+                    default = lean(base_for(item, p, marks, eid, False)[0])
+                base = default
+            v = m.value
+            raw = base - per * (0 if v is None else v if type(v) is int else lean(v))
+            if raw >= 0 and (top is None or raw <= top):
+                if type(raw) is int:
+                    got = shared.get(raw)
+                    if got is None:
+                        got = shared[raw] = Scored(raw)
+                    out[eid] = got
+                    continue
+                out[eid] = Scored(raw)
+            else:
+                out[eid] = Scored(zero if raw < 0 else Fraction(item.max))
         return out
 
 
@@ -109,8 +154,8 @@ class Shortfall(Scorer):
                                                           f"{base_text} → {fmt(pts)}", pts),)
                                       if ledger else ())
                 continue
-            steps = 0 if m.value >= p.target else ceil_div(p.target - m.value, p.step)
-            raw = base - steps * p.per_step
+            steps = _steps_below(m.value, p.target, p.step)
+            raw = lean(base) - steps * lean(p.per_step)
             pts = _clamp(item, raw)
             if not ledger:
                 out[eid] = Scored(pts)
