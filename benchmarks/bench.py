@@ -11,6 +11,10 @@ file measures, side by side with baselines measured in the same run:
   the same per-agent aggregates (breaches per efficiency item, satisfaction rate, QA counts) —
   and checks the two agree;
 * plugin hook calls (must be per rule, independent of the number of employees);
+* end to end, as a user runs it: ``scorecard evaluate --format json`` of a one-month export
+  (300,000 contacts, 2,000 agents by default) on a fresh store, ingest included, through the
+  CLI's own command in this process, against a floor of ``csv.reader`` → ``executemany`` into
+  plain tables plus one hand-written SQL query of the per-agent aggregates;
 * peak RSS of the process.
 
 Run: ``python benchmarks/bench.py --rows 1000000`` (10,000,000 is the reference size: 20k agents
@@ -212,6 +216,128 @@ def expected_hook_calls(rs, ev) -> int:
     return n
 
 
+# -- end to end -------------------------------------------------------------------------------
+class _Timed:
+    """Wraps a function of a module with a Clock while the end-to-end run calls it."""
+
+    def __init__(self, module, name, clock):
+        self.module, self.name, self.clock = module, name, clock
+        self.fn = getattr(module, name)
+
+    def __enter__(self):
+        fn, clock = self.fn, self.clock
+
+        def timed_fn(*a, **kw):
+            with clock:
+                return fn(*a, **kw)
+
+        setattr(self.module, self.name, timed_fn)
+        return self
+
+    def __exit__(self, *exc):
+        setattr(self.module, self.name, self.fn)
+
+
+def e2e_scorecard(work: Path, month: str) -> tuple[Clock, dict]:
+    """``scorecard evaluate --format json`` on a fresh store, run by the CLI's own click command
+    in this process (the interpreter's start and imports are not counted); the split times
+    ingest, evaluation, record() and rendering the JSON by wrapping the functions the command
+    calls."""
+    import scorecard.cli as cli_mod
+    import scorecard.engine as engine_mod
+    import scorecard.ingest as ingest_mod
+
+    split = {k: Clock() for k in ("ingest", "evaluate", "record", "json")}
+    db = work / "e2e.db"
+    args = ["evaluate", "-c", str(work / "scorecard.toml"), "-p", month, "--db", str(db),
+            "--format", "json", "-o", str(work / "e2e.json")]
+    with _Timed(ingest_mod, "ingest", split["ingest"]), \
+            _Timed(engine_mod, "evaluate", split["evaluate"]), \
+            _Timed(engine_mod, "record", split["record"]), \
+            _Timed(cli_mod, "_print_evaluation", split["json"]), Clock() as total:
+        cli_mod.cli.main(args, prog_name="scorecard", standalone_mode=False)
+    return total, split
+
+
+def e2e_floor(work: Path, data: Path, rs, period: Period) -> tuple[Clock, int]:
+    """The floor: csv.reader → executemany of the text into plain tables (contacts, qa_findings,
+    employees; one transaction), then one hand-written query of the per-agent aggregates over
+    that text (timestamps converted by SQLite in the query), its rows written as JSON."""
+    import json
+
+    db = work / "e2e-floor.db"
+    with Clock() as spent:
+        conn = sqlite3.connect(db, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("BEGIN")
+        for name in ("contacts", "qa_findings", "employees"):
+            with open(data / f"{name}.csv", newline="", encoding="utf-8") as f:
+                r = csv.reader(f)
+                header = next(r)
+                conn.execute(f"CREATE TABLE {name} ({', '.join(header)})")
+                conn.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * len(header))})",
+                                 r)
+        conn.execute("COMMIT")
+        end = period.end_ts
+        qa_cols = ", ".join(f"SUM(CASE WHEN item = '{i}' THEN CAST([count] AS INTEGER) "
+                            f"ELSE 0 END) AS [{i}]" for i in QA_ITEMS)
+        rows = conn.execute(f"""
+        WITH c AS (
+          SELECT employee_id, unixepoch(received_at) AS rec,
+                 unixepoch(first_response_at) AS first, unixepoch(closed_at) AS closed,
+                 channel, complexity, busy = '1' AS busy, CAST(satisfied AS INTEGER) AS sat
+          FROM contacts),
+        ca AS (
+          SELECT employee_id,
+            SUM(coalesce(first, {end}) - rec >
+                CASE WHEN busy THEN 300 WHEN channel = 'phone' THEN 20
+                     WHEN channel = 'online' THEN 60 ELSE 86400 END) AS response_breaches,
+            SUM(coalesce(closed, {end}) - first >
+                CASE WHEN complexity = 'simple' THEN 900 ELSE 86400 END) AS handling_breaches,
+            SUM(sat = 1) AS satisfied, COUNT(sat) AS surveyed
+          FROM c WHERE rec >= ? AND rec < ? GROUP BY employee_id),
+        q AS (
+          SELECT employee_id, {qa_cols} FROM qa_findings
+          WHERE unixepoch(observed_at) >= ? AND unixepoch(observed_at) < ? GROUP BY employee_id)
+        SELECT e.employee_id, ca.response_breaches, ca.handling_breaches, ca.satisfied,
+               ca.surveyed, {', '.join(f'q.[{i}]' for i in QA_ITEMS)}
+        FROM employees e LEFT JOIN ca ON ca.employee_id = e.employee_id
+        LEFT JOIN q ON q.employee_id = e.employee_id ORDER BY e.employee_id""",
+                            [period.start_ts, end, period.start_ts, end]).fetchall()
+        (work / "e2e-floor.json").write_text(json.dumps(rows), encoding="utf-8")
+        conn.close()
+    return spent, len(rows)
+
+
+def run_e2e(args, work: Path) -> tuple[str, str]:
+    """The end-to-end comparison on its own one-month data; returns the table line's cells and
+    the split line."""
+    rows, agents = args.e2e_rows, args.e2e_agents
+    month = args.month or month_keys(args.start, args.months)[args.months // 2]
+    e2e = work / "e2e"
+    data = e2e / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    write_contacts_csv(data / "contacts.csv", rows, agents, 1, args.seed, start_month=month)
+    write_employees_csv(data / "employees.csv", agents, args.seed)
+    write_small_files(data, agents, [month], args.seed)
+    (e2e / "scorecard.toml").write_text(BUNDLE.ruleset_path.read_text(encoding="utf-8"),
+                                        encoding="utf-8")
+    rs = load_ruleset(e2e / "scorecard.toml")
+    floor, n = e2e_floor(e2e, data, rs, Period.parse(month))
+    total, split = e2e_scorecard(e2e, month)
+    json_mb = (e2e / "e2e.json").stat().st_size / 1e6
+    label = f"{rows:,} contacts, {agents:,} agents, {month}"
+    detail = (f"  end to end ({label}): scorecard {total.wall:.3f} ({total.cpu:.3f}) s = ingest "
+              f"{split['ingest'].wall:.3f} + evaluate {split['evaluate'].wall:.3f} + record "
+              f"{split['record'].wall:.3f} + JSON {split['json'].wall:.3f} ({json_mb:,.1f} MB) + "
+              f"the rest {total.wall - sum(c.wall for c in split.values()):.3f} (rule set check, "
+              f"store); floor {floor.wall:.3f} ({floor.cpu:.3f}) s: csv.reader + executemany of "
+              f"the text into plain tables + one SQL query ({n:,} agents' aggregates) + JSON. "
+              f"The CLI's command ran in this process (no interpreter start or imports counted)")
+    return (total, floor), detail
+
+
 # -- main -------------------------------------------------------------------------------------
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -224,7 +350,15 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--out", type=Path, default=None, help="work directory (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--e2e-rows", type=int, default=None,
+                    help="contacts of the end-to-end month (default 300,000, at most --rows)")
+    ap.add_argument("--e2e-agents", type=int, default=None,
+                    help="agents of the end-to-end month (default 2,000 per 300,000 contacts)")
     args = ap.parse_args(argv)
+    if args.e2e_rows is None:
+        args.e2e_rows = min(300_000, args.rows)
+    if args.e2e_agents is None:
+        args.e2e_agents = max(10, args.e2e_rows * 2_000 // 300_000)
     agents = args.agents or max(10, args.rows // 500)
     months = month_keys(args.start, args.months)
     month = args.month or months[len(months) // 2]
@@ -302,6 +436,8 @@ def run(args, agents, months, month, work, data) -> int:
     rss["after evaluation (no ledger)"] = peak_rss_mb()
     store.conn.close()
     db_mb = db.stat().st_size / 1e6
+    (e2e_sc, e2e_floor_c), e2e_detail = run_e2e(args, work)
+    rss["after end to end"] = peak_rss_mb()
 
     w = 46
 
@@ -328,6 +464,10 @@ def run(args, agents, months, month, work, data) -> int:
         f"{ev_n.wall / base.wall:.2f}x")
     row("record() the run, with ledger", secs(rec), "", "")
     row("record() the run, without ledger", secs(rec_n), "", "")
+    print(f"  end to end, {args.e2e_rows:,} contacts and {args.e2e_agents:,} agents in one month, "
+          f"fresh store; seconds wall (CPU), lower is better")
+    row("end to end evaluate --format json vs csv.reader + executemany + SQL floor",
+        secs(e2e_sc), secs(e2e_floor_c), f"{e2e_sc.wall / e2e_floor_c.wall:.2f}x")
     print()
     print(f"  ingest: {total_rows:,} rows of all sources in {secs(ing)} s: CSV parsing, coercion, "
           f"validation, insert into the (employee, time) clustered table, period index, "
@@ -337,6 +477,7 @@ def run(args, agents, months, month, work, data) -> int:
     print(f"  hand-written SQL: one query, per agent: breaches of both time limits, satisfied / "
           f"surveyed, the six QA counts ({secs(sql1)} s before the evaluations, {secs(sql2)} s "
           f"after; the better is shown)")
+    print(e2e_detail)
     print(f"  store file: {db_mb:,.0f} MB; ledger lines: {ledger_lines:,}")
     print(f"  results agree with the hand-written SQL: {agree}")
     per_rule = "yes" if hooks == expected == hooks_n else "NO"

@@ -5,6 +5,7 @@ int and bool (0/1) as INTEGER, timestamps as INTEGER seconds since 1970-01-01 in
 time (durations are then exact integer differences, computed in SQL)."""
 
 import contextlib
+import math
 import re
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
@@ -337,3 +338,121 @@ def python_value(spec, stored):
     if spec.type == "bool":
         return bool(stored)
     return stored
+
+
+# -- the staged ingest's SQL side ---------------------------------------------------------------
+#: what Python's str.strip() removes (every character str.isspace() accepts): SQLite's trim()
+#: with these strips a cell exactly as the row-by-row converters do
+WHITESPACE = "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
+
+_YEAR_1 = -62135596800  # 0001-01-01 00:00:00: SQLite takes year 0, Python does not
+
+# a decimal SQL takes as it is (the stored text is the cell itself: format(Decimal(t), "f") of a
+# canonical decimal gives it back); at most 15 significant digits, so that comparing it with a
+# bound of at most 15 digits as a double is exact (DBL_DIG): anything else goes to Python
+_SQL_DECIMAL_CHARS = 16
+
+
+def _sql_text(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def sql_literal(value) -> str:
+    """A stored value (None, int, str) as an SQL literal."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return _sql_text(value)
+
+
+def _double_exact(f: Fraction) -> bool:
+    """A bound SQL may compare as a double: at most 15 significant digits, no exponent form."""
+    text = to_text(f)
+    digits = text.lstrip("-").replace(".", "").lstrip("0")
+    return "/" not in text and "e" not in text.lower() and len(digits) <= 15
+
+
+def sql_column(spec):
+    """The SQL form of :func:`make_converter` for the usual spellings of a cell, or None when
+    the column has none (a declared ``format``, a range bound SQL cannot compare exactly).
+
+    Returns ``(f, needs_epoch, blank_is_null)``; ``f(s, u) -> (value, ok)`` gives two SQL
+    expressions over the column ``s`` holding the cell as read (not stripped, not blank: the
+    caller handles blanks) and, when ``needs_epoch``, ``u`` holding ``unixepoch(s)``. Where
+    ``ok`` is true, ``value`` is exactly what the converter returns for the cell; where it is
+    false or NULL, Python decides (another spelling it accepts, e.g. ``2026/10/1 9:05``,
+    `` TRUE``, or the problem it reports). Every ``ok`` compares the whole cell with a spelling
+    that has no surrounding white space, so a cell Python would strip is always Python's.
+    ``blank_is_null``: ``value`` is NULL for an empty cell already. An Excel day number never
+    looks like an ISO timestamp, so it is always left to Python (``serials``)."""
+    t = spec.type
+    if getattr(spec, "format", None) is not None:
+        return None  # the declared format comes first and may read "2026-01-02" otherwise
+    low = to_fraction(spec.min) if spec.min is not None else None
+    high = to_fraction(spec.max) if spec.max is not None else None
+    if t == "str":
+        # kept as it is when stripping changes nothing: it starts and ends with a visible
+        # ASCII character (the caller rules out a NUL, which would hide the rest from GLOB),
+        # else with no character Python strips
+        def text(s, u):
+            return s, (f"({s} GLOB '[!-~]*[!-~]' OR {s} GLOB '[!-~]' OR trim({s}, :ws) = {s})")
+
+        return text, False, False
+    if t == "enum":
+        return (lambda s, u: (s, "(" + " OR ".join(f"{s} = {_sql_text(c)}" for c in spec.choices
+                                                    if c) + ")")), False, False
+    if t == "bool":
+        trues = ", ".join(_sql_text(k) for k, v in _BOOLS.items() if v)
+        listed = ", ".join(map(_sql_text, _BOOLS))
+        return (lambda s, u: (f"({s} IN ({trues}))", f"{s} IN ({listed})")), False, False
+    if t == "int":
+        bounds = ""
+        if low is not None:  # whole numbers: v >= 1.5 is v >= 2
+            bounds += f" AND CAST({{s}} AS INTEGER) >= {math.ceil(low)}"
+        if high is not None:
+            bounds += f" AND CAST({{s}} AS INTEGER) <= {math.floor(high)}"
+        # the canonical spelling only ("+5", "007" go to Python); a number beyond 64 bits
+        # (CAST saturates) does not spell itself back
+        return (lambda s, u: (f"CAST({s} AS INTEGER)",
+                              f"CAST(CAST({s} AS INTEGER) AS TEXT) = {s}"
+                              + bounds.replace("{s}", s))), False, False
+    if t == "decimal":
+        if any(b is not None and not _double_exact(b) for b in (low, high)):
+            return None
+        bounds = ("" if low is None else f" AND CAST({{s}} AS REAL) >= {to_text(low)}") + \
+                 ("" if high is None else f" AND CAST({{s}} AS REAL) <= {to_text(high)}")
+
+        def dec(s, u):
+            # digits, at most one point inside, an optional leading minus, no leading zero
+            # (format(Decimal("007"), "f") is "7"), no exponent, comma or percent sign; no NUL
+            # (GLOB stops reading at one)
+            ok = (f"length(CAST({s} AS BLOB)) <= {_SQL_DECIMAL_CHARS} AND instr({s}, char(0)) = 0"
+                  f" AND {s} NOT GLOB '*[^0-9.-]*' AND ({s} GLOB '[0-9]*' OR {s} GLOB '-[0-9]*')"
+                  f" AND instr(substr({s}, 2), '-') = 0"
+                  f" AND instr(substr({s}, instr({s}, '.') + 1), '.') = 0"
+                  f" AND {s} NOT GLOB '*.' AND {s} NOT GLOB '0[0-9]*' AND {s} NOT GLOB '-0[0-9]*'")
+            return s, ok + bounds.replace("{s}", s)
+
+        return dec, False, False
+    if t == "timestamp":
+        def ts(s, u):
+            # YYYY-MM-DD HH:MM:SS (or HH:MM, or with T), as parse_timestamp's fast path takes
+            # it: SQLite spelling the number back proves every field valid (month 13, 24:00,
+            # 31 April do not spell back); year 0 Python refuses
+            back = f"datetime({u}, 'unixepoch')"
+            ok = (f"({back} = {s} OR {back} = substr({s}, 1, 10) || ' ' || substr({s}, 12) || "
+                  f"CASE length(CAST({s} AS BLOB)) WHEN 16 THEN ':00' WHEN 19 THEN '' END) "
+                  f"AND {u} >= {_YEAR_1}")
+            return u, ok
+
+        return ts, True, True
+    if t == "date":
+        # spelled back from the day number: date() alone keeps "2026-02-30" as it is
+        return (lambda s, u: (s, f"date({u}, 'unixepoch') = {s} AND {u} >= {_YEAR_1}")), True, \
+            False
+    if t == "period":
+        return (lambda s, u: (s, f"length(CAST({s} AS BLOB)) = 7 AND {s} GLOB "
+                                 f"'[0-9][0-9][0-9][0-9]-[0-9][0-9]' AND substr({s}, 6, 2) "
+                                 f"BETWEEN '01' AND '12' AND {s} >= '0001'")), False, False
+    return None

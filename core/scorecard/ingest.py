@@ -3,11 +3,19 @@ employee ids, and write all of it in one transaction, or nothing."""
 
 import hashlib
 import json
+import operator
 from pathlib import Path
 
 import attrs
 
-from .columns import SQL_TYPES, column_converter, make_converter
+from .columns import (
+    SQL_TYPES,
+    WHITESPACE,
+    column_converter,
+    make_converter,
+    sql_column,
+    sql_literal,
+)
 from .errors import DataError, EvaluationError, Problems, ScorecardError
 from .registry import get_registry
 from .schema import did_you_mean
@@ -253,40 +261,56 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
            f"VALUES ({', '.join('?' * (len(names) + 1))})")
     count = 0
 
+    def convert_row(line, cells):
+        """``(row, problems)`` of one row: the stored values (``[line, value, ...]``) and
+        every bad cell of it as ``(place, reason, cause)``, in column order."""
+        bad = []
+        out = [line]
+        if len(cells) < width:
+            cells = list(cells) + [""] * (width - len(cells))
+        elif _overflow(cells, width):
+            # an unquoted delimiter inside a value ("1,000") shifts every later cell
+            why = "cells but the header has fewer columns; quote values that contain the " \
+                  "delimiter"
+            bad.append((f"{file}:{line}", f"{len(cells)} cells but the header has {width} "
+                                          f"columns; quote values that contain the "
+                                          f"delimiter", why))
+        for i, pos in enumerate(positions if not bad else ()):
+            text = cells[pos]
+            if text is None or (text := text.strip()) == "":
+                if defaults[i] is not None:
+                    text = default_texts[i]
+                elif required[i]:
+                    why = "blank, but this column is required"
+                    bad.append((f"{file}:{line}:{names[i]}", why, why))
+                    continue
+                else:
+                    out.append(None)
+                    continue
+            try:
+                out.append(converters[i](text))
+            except ValueError as e:
+                bad.append((f"{file}:{line}:{names[i]}", str(e),
+                            getattr(e, "cause", None) or str(e)))
+        return out, bad
+
+    plan = None if quarantine else _sql_plan(cols, names, converters, default_texts, required)
+    if plan is not None:
+        count = _load_staged(conn, raw.rows, table, names, positions, width, plan, convert_row,
+                             file, spec.key if key_pos is not None else None, problems,
+                             progress)
+        _index_period(conn, table, spec)
+        return file, count
+
     def slow(pending):
         """Row by row, exactly as problems are reported: every bad cell of a row, in line
         order (the fast path below falls back to this for any batch that is not clean); a
         quarantined row is set aside with its first problem."""
         out_rows = []
         for line, cells in pending:
-            bad = []  # (place, reason, cause) of this row
-            out = [line]
-            if len(cells) < width:
+            if len(cells) < width:  # a quarantined row is kept as padded
                 cells = list(cells) + [""] * (width - len(cells))
-            elif _overflow(cells, width):
-                # an unquoted delimiter inside a value ("1,000") shifts every later cell
-                why = "cells but the header has fewer columns; quote values that contain the " \
-                      "delimiter"
-                bad.append((f"{file}:{line}", f"{len(cells)} cells but the header has {width} "
-                                              f"columns; quote values that contain the "
-                                              f"delimiter", why))
-            for i, pos in enumerate(positions if not bad else ()):
-                text = cells[pos]
-                if text is None or (text := text.strip()) == "":
-                    if defaults[i] is not None:
-                        text = default_texts[i]
-                    elif required[i]:
-                        why = "blank, but this column is required"
-                        bad.append((f"{file}:{line}:{names[i]}", why, why))
-                        continue
-                    else:
-                        out.append(None)
-                        continue
-                try:
-                    out.append(converters[i](text))
-                except ValueError as e:
-                    bad.append((f"{file}:{line}:{names[i]}", str(e),
-                                getattr(e, "cause", None) or str(e)))
+            out, bad = convert_row(line, cells)
             if not bad and key_pos is not None:
                 k = out[key_pos + 1]
                 if k in seen_keys:
@@ -338,11 +362,215 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
         flush(pending)
         if len(pending) < BATCH:
             break
+    _index_period(conn, table, spec)
+    return file, count
+
+
+def _index_period(conn, table, spec):
     if spec.period_by:
         # built after the load: one sort instead of an index update per row
         conn.execute(f"CREATE INDEX {quote(table + '__period')} ON {quote(table)} "
                      f"({quote(spec.period_by)})")
-    return file, count
+
+
+# -- staged ingest: text into a staging table, converted and checked in SQL ---------------------
+WS = {"ws": WHITESPACE}
+STAGE, FLAGGED, BAD = "temp._scorecard_stage", "temp._scorecard_flagged", "temp._scorecard_bad"
+
+
+def _sql_plan(cols, names, converters, default_texts, required):
+    """``(epochs, values, ok)`` of the staged conversion: per declared column the SQL of its
+    stored value over ``s{i}`` (the cell as read) and ``u{i}`` (``unixepoch(s{i})`` when
+    ``epochs[i]``), and of "SQL converted every cell of the row exactly as Python would";
+    None when some column has no SQL form (then the source is loaded row by row)."""
+    epochs, values, oks = [], [], []
+    for i, c in enumerate(names):
+        form = sql_column(cols[c])
+        if form is None:
+            return None
+        f, epoch, blank_is_null = form
+        s, u = f"s{i}", f"u{i}"
+        value, ok = f(s, u)
+        epochs.append(epoch)
+        if default_texts[i] is None and required[i]:
+            values.append(value)
+            # a blank cell is Python's to report
+            oks.append(f"{s} <> '' AND {ok}")
+            continue
+        blank = "NULL"
+        if default_texts[i] is not None:
+            try:  # a blank cell reads as the default, converted as a cell would be
+                blank = sql_literal(converters[i](default_texts[i]))
+            except ValueError:
+                values.append(value)
+                oks.append(f"{s} <> '' AND {ok}")
+                continue
+        values.append(value if blank == "NULL" and blank_is_null
+                      else f"CASE {s} WHEN '' THEN {blank} ELSE {value} END")
+        oks.append(f"({s} = '' OR {ok})")
+    # in a WHERE clause AND and OR stop at the first operand that decides (in a value they
+    # do not): the row's test is used as a condition only
+    texts = [f"s{i}" for i, c in enumerate(names) if cols[c].type == "str"]
+    if texts:  # a NUL hides the rest of a cell from GLOB: such a row is Python's
+        oks.append(f"instr({' || '.join(texts)}, char(0)) = 0")
+    return epochs, values, f"({' AND '.join(oks) or '1'})"
+
+
+def _load_staged(conn, rows, table, names, positions, width, plan, convert_row, file, key,
+                 problems, progress):
+    """Load one source through a staging table: the rows' text goes in as it is (BATCH rows at
+    a time, so memory does not grow with the file), one INSERT ... SELECT converts and checks
+    every cell in SQL into the typed table, and only the rows SQL does not take (another
+    spelling Python accepts, or a problem) are converted in Python, by the same code and with
+    the same messages as row by row. Duplicate keys are found in SQL after the load. Every
+    problem goes to ``problems`` in line order, as the row-by-row path reports them; the rows
+    are written anyway (the caller's transaction is rolled back when there are problems).
+    Returns the number of rows stored."""
+    epochs, values, ok = plan
+    n = len(names)
+    whole = positions == list(range(width))  # every cell is a declared column, in order
+    cells_sql = ", ".join(f"s{i}" for i in range(n))
+    conn.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    conn.execute(f"DROP TABLE IF EXISTS {FLAGGED}")
+    conn.execute(f"CREATE TABLE {STAGE} ({cells_sql}, _line)")
+    # rows SQL did not take, and rows with more cells than the header (_raw: the reader's
+    # cells as JSON), converted by Python after the load, in line order
+    conn.execute(f"CREATE TABLE {FLAGGED} ({cells_sql}, _line, _raw)")
+    stage_sql = f"INSERT INTO {STAGE} VALUES ({', '.join('?' * (n + 1))})"
+    # each timestamp's number computed once per row: a subquery with LIMIT under an outer
+    # WHERE is not flattened into it but run as a co-routine
+    epoch_sql = "".join(f", unixepoch(s{i}) AS u{i}" for i in range(n) if epochs[i])
+    staged = f"(SELECT _line, {cells_sql}{epoch_sql} FROM {STAGE} LIMIT -1)"
+    cols_sql = ", ".join(map(quote, names))
+    convert_sql = (f"INSERT INTO {quote(table)} (_line, {cols_sql}) SELECT _line, "
+                   f"{', '.join(values)} FROM {staged} WHERE {ok}")
+    flag_sql = (f"INSERT INTO {FLAGGED} SELECT {cells_sql}, _line, NULL FROM {staged} "
+                f"WHERE {ok} IS NOT 1")  # false or NULL
+    odd = []
+    count = 0
+
+    def flush(batch):
+        nonlocal count
+        if not batch and not odd:
+            return
+        if batch:
+            conn.executemany(stage_sql, batch)
+            done = conn.execute(convert_sql, WS).rowcount
+            if done < len(batch):
+                conn.execute(flag_sql, WS)
+            conn.execute(f"DELETE FROM {STAGE}")
+            count += done
+            if progress and done:
+                progress(done)
+        if odd:
+            conn.executemany(f"INSERT INTO {FLAGGED} (_line, _raw) VALUES (?, ?)", odd)
+            odd.clear()
+
+    pick = None if whole else operator.itemgetter(*positions)
+    try:
+        it = iter(rows)
+        while True:
+            batch = []
+            for line, cells in it:
+                if cells is None:
+                    continue
+                if type(cells) is not list:
+                    cells = list(cells)
+                if len(cells) != width:
+                    if _blank(cells):
+                        continue
+                    if _overflow(cells, width):  # Python names the problem
+                        odd.append((line, json.dumps(cells, ensure_ascii=False)))
+                        continue
+                    # a short row reads as blank cells, trailing blank cells are nothing
+                    cells = cells[:width] + [""] * (width - len(cells))
+                first = cells[0] if cells else None
+                if not first or first.isspace():  # only then can the row be blank
+                    if _blank(cells):
+                        continue
+                if whole:
+                    cells.append(line)
+                    batch.append(cells)
+                else:
+                    picked = pick(cells)
+                    batch.append([*picked, line] if n > 1 else [picked, line])
+                if len(batch) >= BATCH:
+                    break
+            flush(batch)
+            if len(batch) < BATCH:
+                break
+        count += _convert_flagged(conn, table, names, positions, width, whole, convert_row,
+                                  progress)
+        if key is not None:
+            _find_duplicates(conn, table, key, file)
+        _report_bad(conn, problems)
+    finally:
+        for t in (STAGE, FLAGGED, BAD):
+            conn.execute(f"DROP TABLE IF EXISTS {t}")
+    return count
+
+
+def _convert_flagged(conn, table, names, positions, width, whole, convert_row, progress):
+    """Python's turn: the rows SQL did not take, in line order, converted (stored) or reported
+    (into the problems table) exactly as row by row."""
+    conn.execute(f"DROP TABLE IF EXISTS {BAD}")
+    conn.execute(f"CREATE TABLE {BAD} (line, place, reason, cause)")
+    n = len(names)
+    insert = (f"INSERT INTO {quote(table)} (_line, {', '.join(map(quote, names))}) "
+              f"VALUES ({', '.join('?' * (n + 1))})")
+    good, bad, count = [], [], 0
+    for *cells, line, raw in conn.execute(f"SELECT * FROM {FLAGGED} ORDER BY _line"):
+        if raw is not None:
+            cells = json.loads(raw)
+        elif not whole:  # only the declared cells were staged: put them where they were
+            picked, cells = cells, [""] * width
+            for pos, text in zip(positions, picked, strict=True):
+                cells[pos] = text
+        out, problems = convert_row(line, cells)
+        if problems:
+            bad.extend((line, *p) for p in problems)
+        else:
+            good.append(out)
+        if len(good) + len(bad) >= BATCH:
+            count += _flush_flagged(conn, insert, good, bad, progress)
+    return count + _flush_flagged(conn, insert, good, bad, progress)
+
+
+def _flush_flagged(conn, insert, good, bad, progress):
+    n = len(good)
+    if good:
+        conn.executemany(insert, good)
+        if progress:
+            progress(n)
+    if bad:
+        conn.executemany(f"INSERT INTO {BAD} VALUES (?, ?, ?, ?)", bad)
+    good.clear()
+    bad.clear()
+    return n
+
+
+def _find_duplicates(conn, table, key, file):
+    """Rows whose key an earlier stored row has, as row by row reports them ("first on line
+    N"): one GROUP BY over the stored rows; the lines only when a duplicate exists."""
+    k = quote(key)
+    t = quote(table)
+    dup = conn.execute(f"SELECT 1 FROM {t} GROUP BY {k} HAVING count(*) > 1 LIMIT 1").fetchone()
+    if dup is None:
+        return
+    rows = conn.execute(
+        f"SELECT d._line, d.{k}, f.first FROM {t} d JOIN (SELECT {k}, min(_line) AS first "
+        f"FROM {t} GROUP BY {k} HAVING count(*) > 1) f ON f.{k} = d.{k} "
+        f"WHERE d._line > f.first ORDER BY d._line")
+    conn.executemany(f"INSERT INTO {BAD} VALUES (?, ?, ?, ?)",
+                     ((line, f"{file}:{line}:{key}",
+                       f"duplicate {key} {value!r} (first on line {first})",
+                       f"duplicate {key}") for line, value, first in rows))
+
+
+def _report_bad(conn, problems):
+    for place, reason, cause in conn.execute(
+            f"SELECT place, reason, cause FROM {BAD} ORDER BY line, rowid"):
+        problems.append((place, reason, cause))
 
 
 def _with_blank_columns(rows, at: int, n: int):
