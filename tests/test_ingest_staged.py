@@ -284,3 +284,20 @@ def test_sql_takes_a_cell_only_as_python_converts_it_every_pair_of_pieces():
 def test_sql_takes_a_cell_only_as_python_converts_it(pieces, spec):
     """The same for longer cells made of the pieces."""
     _check_sql_against_python(sqlite3.connect(":memory:"), spec, "".join(pieces))
+
+
+def test_two_blank_keys_are_duplicates_as_row_by_row(tmp_path, staged):
+    # an optional key: a unique index lets NULLs repeat, the row-by-row check did not (the
+    # second blank key is a duplicate of the first); line 2 and line 4 are blank
+    write_files(tmp_path, {"scorecard.toml": RS.replace('call_id = "str"', 'call_id = "str?"'),
+                           "employees.csv": EMPLOYEES,
+                           "calls.csv": HEADER + ",E1,2026-10-01 08:00,phone,1,,\n"
+                                                 "c2,E1,2026-10-01 08:00,phone,1,,\n"
+                                                 " ,E2,2026-10-01 08:00,phone,1,,\n"})
+    rs = load_ruleset(tmp_path / "scorecard.toml")
+    with pytest.raises(DataError) as e:
+        ingest(Store(tmp_path / "s.db"), rs)
+    assert _problem_lines(e.value.message) == [
+        "calls.csv:4:call_id: duplicate call_id None (first on line 2)"]
+    assert staged
+    _nothing_stored(tmp_path, rs)
