@@ -234,6 +234,25 @@ def _totals(rows, rounding):
 
 ROW_COLUMNS = ["employee_id", "name", "site", "level", "score_a", "score_b", "score_delta",
                "grade_a", "grade_b", "payout_a", "payout_b", "payout_delta", "changed_rules"]
+MONEY_COLUMNS = ("payout_delta", "per_head_a", "per_head_b", "per_head_delta", "payout")
+
+
+def column_places(c: Comparison) -> dict:
+    """Each numeric column's decimal places, from the rule sets' declared rounding: A's score
+    and payout by A's steps, B's by B's, deltas and totals by the finer of the two (a 0.1 step
+    shows one place, a step of 1 none)."""
+    from .output import places_of
+
+    sa, sb = places_of(c.rs_a.rounding.score), places_of(c.rs_b.rounding.score)
+    ma, mb = places_of(c.rs_a.rounding.money), places_of(c.rs_b.rounding.money)
+    return {"score_a": sa, "score_b": sb, "score_delta": max(sa, sb), "net": max(sa, sb),
+            "gross": max(sa, sb), "payout_a": ma, "payout_b": mb,
+            **{k: max(ma, mb) for k in MONEY_COLUMNS}}
+
+
+def nonzero(delta) -> bool:
+    """A delta that changes something (``"0.0"`` and ``"0.00"`` do not)."""
+    return delta is not None and Decimal(delta) != 0
 
 
 def render_text(c: Comparison, only_changed=True) -> str:
@@ -241,26 +260,30 @@ def render_text(c: Comparison, only_changed=True) -> str:
 
     out = [f"compare {c.rs_a.path} (A) with {c.rs_b.path} (B) — {c.period.key} — same data "
            f"({len(c.rows)} employees)"]
-    rows = [r for r in c.rows if not only_changed or r["score_delta"] not in (None, "0", "0.00")
-            or r["payout_delta"] not in (None, "0", "0.00") or r["grade_a"] != r["grade_b"]]
+    rows = [r for r in c.rows if not only_changed or nonzero(r["score_delta"])
+            or nonzero(r["payout_delta"]) or r["grade_a"] != r["grade_b"]]
+    cols = column_places(c)
+    places, mode = cols["score_delta"], c.rs_a.rounding.mode
     out.append(f"\nemployees whose result changed: {len(rows)}")
     if rows:
         out.append(table(rows, ROW_COLUMNS, ["employee", "name", "site", "level", "score A",
                                              "score B", "Δ score", "grade A", "grade B",
-                                             "payout A", "payout B", "Δ payout", "rules"]))
+                                             "payout A", "payout B", "Δ payout", "rules"],
+                         places, mode, cols))
     out.append("\ngrade migration (rows: A, columns: B)")
     mrows = [{"g": g, **{h: c.matrix[g][h] for h in c.grades}} for g in c.grades]
     out.append(table(mrows, ["g", *c.grades], ["A \\ B", *c.grades]))
     out.append("\npayout cost")
-    cols = ["site", "headcount", "payout_a", "payout_b", "payout_delta", "per_head_a",
-            "per_head_b", "per_head_delta"]
-    out.append(table([*c.sites, c.total], cols, ["site", "heads", "A", "B", "Δ", "per head A",
-                                                 "per head B", "Δ per head"]))
+    money = ["site", "headcount", "payout_a", "payout_b", "payout_delta", "per_head_a",
+             "per_head_b", "per_head_delta"]
+    out.append(table([*c.sites, c.total], money, ["site", "heads", "A", "B", "Δ", "per head A",
+                                                  "per head B", "Δ per head"],
+                     places, mode, cols))
     out.append("\nrules that drove the change")
     if c.drivers:
         out.append(table(c.drivers, ["rule", "net", "gross", "employees", "payout"],
                          ["rule", "net points", "points moved", "employees",
-                          "Δ payout of those employees"]))
+                          "Δ payout of those employees"], places, mode, cols))
     else:
         out.append("(none: every rule gives the same points)")
     return "\n".join(out)
@@ -274,8 +297,8 @@ def render_csv(c: Comparison) -> str:
 
 # -- one rule set against many sites (``scorecard compare A B1 B2 ...``) -----------------------
 def _changed(c: Comparison) -> int:
-    return sum(1 for r in c.rows if r["score_delta"] not in (None, "0", "0.00")
-               or r["payout_delta"] not in (None, "0", "0.00") or r["grade_a"] != r["grade_b"])
+    return sum(1 for r in c.rows if nonzero(r["score_delta"]) or nonzero(r["payout_delta"])
+               or r["grade_a"] != r["grade_b"])
 
 
 def many_summary(run) -> list[dict]:
@@ -298,9 +321,17 @@ def render_many_text(a, run, only_changed=True) -> str:
     from .output import table
 
     out = [f"compare {a} (A) with {len(run.outcomes)} rule set(s) (B) — {run.period}"]
+    # every pair's money by its own steps; the summary's columns by the finest of them
+    places: dict = {}
+    for o in run.succeeded:
+        for k, n in column_places(o["comparison"]).items():
+            places[k] = max(places.get(k, 0), n)
     out.append(table(many_summary(run), ["b", "employees", "changed", "payout_a", "payout_b",
                                          "payout_delta", "per_head_delta"],
-                     ["B", "employees", "changed", "payout A", "payout B", "Δ", "Δ per head"]))
+                     ["B", "employees", "changed", "payout A", "payout B", "Δ", "Δ per head"],
+                     column_places={k: places.get(k, 2) for k in ("payout_a", "payout_b",
+                                                                  "payout_delta",
+                                                                  "per_head_delta")}))
     for o in run.succeeded:
         out.append("\n" + render_text(o["comparison"], only_changed))
     if run.failed:

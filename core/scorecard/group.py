@@ -140,9 +140,10 @@ class SiteTask:
 @attrs.frozen
 class Named:
     """Stands in for a rule set where a comparison sent back to the caller only needs its path
-    (the caller's name for it, not the worker's)."""
+    (the caller's name for it, not the worker's) and its rounding (how its numbers are shown)."""
 
     path: Path
+    rounding: object = None
 
 
 def pack(config: str) -> dict:
@@ -222,6 +223,7 @@ def run_site(task: SiteTask) -> dict:
             summary["config"] = task.config
             out.update(
                 ok=True, org=rs.meta.org, site=rs.meta.site, currency=rs.meta.currency,
+                rounding=[rs.rounding.score, rs.rounding.money, rs.rounding.mode],
                 grades=declared_grades(rs), summary=summary, period=p.key,
                 header=run_header(rs, task.config),
                 fingerprints=(task.shipped["fingerprints"] if task.shipped is not None
@@ -249,8 +251,8 @@ def _compare(task, rs_b, tmp: Path, names: dict) -> dict:
     else:
         rs_a = load_ruleset(Path(task.reference))
     c = compare_rulesets(rs_a, rs_b, task.period, data=task.data)
-    light = attrs.evolve(c, rs_a=Named(Path(task.reference)), rs_b=Named(Path(task.config)),
-                         evaluations=())
+    light = attrs.evolve(c, rs_a=Named(Path(task.reference), rs_a.rounding),
+                         rs_b=Named(Path(task.config), rs_b.rounding), evaluations=())
     return {"ok": True, "org": rs_b.meta.org, "site": rs_b.meta.site, "comparison": light}
 
 

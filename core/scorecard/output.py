@@ -41,16 +41,17 @@ def progress(label: str, unit: str, total: int | None = None):
 
 
 def table(rows: list[dict], columns: list[str], headers: list[str] | None = None,
-          places: int = 2, mode: str = "half_up") -> str:
+          places: int = 2, mode: str = "half_up", column_places: dict | None = None) -> str:
     """A plain-text table of ``rows`` (dicts) with the given columns, aligned for terminals
     (CJK characters count two columns).
 
     Numbers follow one rule in every table: a column holding a number that is not whole shows
     all its numbers with ``places`` decimals (the rule set's score places; rounded with
     ``mode``, no ``≈``), so ``93.6092``, ``88.495`` and ``≈96.3333`` become ``93.61``,
-    ``88.50`` and ``96.33`` side by side; a column of whole numbers stays as it is."""
+    ``88.50`` and ``96.33`` side by side; a column of whole numbers stays as it is.
+    ``column_places`` gives some columns their own places (money beside scores)."""
     headers = headers or columns
-    rows = _numbers_by_column(rows, columns, places, mode)
+    rows = _numbers_by_column(rows, columns, places, mode, column_places)
     cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
     widths = [max([_w(h)] + [_w(row[i]) for row in cells]) for i, h in enumerate(headers)]
     out = ["  ".join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(),
@@ -81,6 +82,11 @@ def as_number(value):
     return None
 
 
+def places_of(step) -> int:
+    """The decimal places of a rounding step: ``"0.01"`` → 2, ``"0.1"`` → 1, ``"1"`` → 0."""
+    return max(0, -Decimal(str(step)).as_tuple().exponent)
+
+
 def format_number(value, places: int = 2, mode: str = "half_up") -> str:
     """A number as a table shows it: ``places`` decimals, rounded with ``mode``, no ``≈``."""
     from .numbers import quantize
@@ -94,15 +100,16 @@ def format_number(value, places: int = 2, mode: str = "half_up") -> str:
     return "+" + text if sign == "+" else text
 
 
-def _numbers_by_column(rows, columns, places, mode):
+def _numbers_by_column(rows, columns, places, mode, column_places=None):
     out = [dict(r) for r in rows]
     for col in columns:
         parsed = [as_number(r.get(col)) for r in out]
         if not any(p is not None and p[1].denominator != 1 for p in parsed):
             continue  # whole numbers (or no numbers) stay as they are
+        n = (column_places or {}).get(col, places)
         for r, p in zip(out, parsed, strict=True):
             if p is not None:
-                r[col] = format_number(r[col], places, mode)
+                r[col] = format_number(r[col], n, mode)
     return out
 
 

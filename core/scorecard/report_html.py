@@ -355,17 +355,21 @@ def _numeric_columns(rows, columns):
     return numeric, fractional
 
 
-def html_table(rows, columns, headers=None, places=2, mode="half_up") -> str:
+def html_table(rows, columns, headers=None, places=2, mode="half_up",
+               column_places=None) -> str:
     """A table in a box that scrolls sideways when too wide; human headers; numbers aligned
-    right with ``places`` decimals in any column holding a non-whole number."""
+    right with ``places`` decimals (``column_places``: a column's own) in any column holding a
+    non-whole number."""
     headers = headers or [HEADERS.get(c, c.replace("_", " ")) for c in columns]
+    cp = column_places or {}
     numeric, fractional = _numeric_columns(rows, columns)
     head = "".join(f'<th class="{"n" if c in numeric else "t"}">{_a(h)}</th>'
                    for c, h in zip(columns, headers, strict=True))
     body = "\n".join(
         "<tr>" + "".join(
             f'<td class="{"n" if c in numeric else "t"}">'
-            f"{_a(cell_text(r.get(c), places if c in fractional else None, mode))}</td>"
+            f"{_a(cell_text(r.get(c), cp.get(c, places) if c in fractional else None, mode))}"
+            "</td>"
             for c in columns) + "</tr>" for r in rows)
     return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>\n{body}\n'
             f"</tbody></table></div>")
@@ -396,11 +400,6 @@ def page(title, body_parts, lang="en", note_fonts=True) -> str:
             f"</h1>\n{body}\n{footer}\n</body></html>\n")
 
 
-def _places(rs) -> tuple[int, str]:
-    step = Decimal(str(rs.rounding.score))
-    return max(0, -step.as_tuple().exponent), rs.rounding.mode
-
-
 def ruleset_names(rs_a, rs_b) -> tuple[str, str]:
     """How a page names two rule sets: their sites, or their files when the sites are the
     same (never "A" and "B", which read like grades)."""
@@ -424,10 +423,11 @@ def ruleset_names(rs_a, rs_b) -> tuple[str, str]:
 
 
 def compare_html(c) -> str:
-    from .compare import ROW_COLUMNS
+    from .compare import ROW_COLUMNS, column_places, nonzero
 
     name_a, name_b = ruleset_names(c.rs_a, c.rs_b)
-    places, mode = _places(c.rs_a)
+    cols = column_places(c)
+    places, mode = cols["score_delta"], c.rs_a.rounding.mode
     cur = c.rs_a.meta.currency
     parts = [f'<p class="note">Rule set <b>{_a(name_a)}</b> ({_a(c.rs_a.path)}) and rule set '
              f'<b>{_a(name_b)}</b> ({_a(c.rs_b.path)}); period {_a(c.period.key)}; both on the '
@@ -447,7 +447,7 @@ def compare_html(c) -> str:
                             [d["rule"] for d in top], [d["net"] for d in top], " pts",
                             signed=True, legend=[(f"points gained under {name_b}", UP),
                                                  (f"points lost under {name_b}", DOWN)]))
-    deltas = [r for r in c.rows if r["score_delta"] not in (None, "0", "0.00")]
+    deltas = [r for r in c.rows if nonzero(r["score_delta"])]
     if deltas:
         deltas = sorted(deltas, key=lambda r: -abs(_num(r["score_delta"])))[:20]
         charts.append(hbars("score-deltas", f"Largest score changes ({name_b} − {name_a})",
@@ -465,19 +465,19 @@ def compare_html(c) -> str:
                                                   "per_head_delta"],
                             ["Site", "Headcount", f"Payout {name_a}", f"Payout {name_b}",
                              "Δ payout", f"Per head {name_a}", f"Per head {name_b}",
-                             "Δ per head"], places, mode))
+                             "Δ per head"], places, mode, cols))
     parts.append("<h2>Rules that drove the change</h2>")
     if not c.drivers:
         parts.append('<p class="note">None: every rule gives every employee the same points.</p>')
     parts.append(html_table(c.drivers, ["rule", "net", "gross", "employees", "payout"],
                             ["Rule", "Net points", "Points moved", "Employees",
-                             f"Δ payout of those employees ({cur})"], places, mode))
+                             f"Δ payout of those employees ({cur})"], places, mode, cols))
     parts.append("<h2>Employees</h2>")
     parts.append(html_table(c.rows, ROW_COLUMNS,
                             ["Employee", "Name", "Site", "Level", f"Score {name_a}",
                              f"Score {name_b}", "Δ score", f"Grade {name_a}", f"Grade {name_b}",
                              f"Payout {name_a}", f"Payout {name_b}", "Δ payout",
-                             "Rules that changed"], places, mode))
+                             "Rules that changed"], places, mode, cols))
     return page(f"Rule sets compared: {name_a} and {name_b} — {c.period.key}", parts,
                 lang=lang_of(c.rs_a, c.rs_b))
 
@@ -486,6 +486,8 @@ def compare_html(c) -> str:
 
 
 def sites_html(report) -> str:
+    from .sites import site_places
+
     sites = report.sites
     names = [s["name"] for s in sites]
     colors = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}  # a site keeps its colour
@@ -518,9 +520,11 @@ def sites_html(report) -> str:
                                       for x in lost}))
     parts.append('<div class="charts">' + "\n".join(charts) + "</div>")
     parts.append("<h2>Sites</h2>")
+    places, mode, cols = site_places(report)
     parts.append(html_table(sites, ["org", "site", "config", "headcount", "scored",
                                     "mean_score", "median_score", "min_score", "max_score",
-                                    "payout_total", "payout_per_head"]))
+                                    "payout_total", "payout_per_head"], None, places, mode,
+                            cols))
     flag_ids = sorted({f for s in sites for f in s.get("flags") or {}})
     if flag_ids:
         parts.append("<h2>Consequence flags raised (employees)</h2>")
@@ -530,7 +534,7 @@ def sites_html(report) -> str:
     parts.append("<h2>Most-lost items</h2>")
     rows = [{"org": s["org"], "site": s["site"], **x} for s in sites for x in s["most_lost"]]
     parts.append(html_table(rows, ["org", "site", "item", "label", "lost_total",
-                                   "lost_per_head", "employees_losing"]))
+                                   "lost_per_head", "employees_losing"], None, places, mode))
     if report.failed:
         parts.append(f'<h2 class="failed">Failed sites ({len(report.failed)}), not in the '
                      f"charts and tables above</h2>")

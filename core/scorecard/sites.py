@@ -8,6 +8,7 @@ import attrs
 from .compare import NONE, grade_order
 from .flags import count_flags
 from .numbers import fmt, quantize
+from .output import places_of
 
 #: score bands of the distribution: (label, lower bound inclusive); the first has no lower bound
 BINS = (("< 60", None), ("60–70", 60), ("70–80", 70), ("80–90", 80), ("≥ 90", 90))
@@ -23,6 +24,11 @@ class SitesReport:
     failed: list = attrs.Factory(list)  # {"config", "error"} of each site that failed
     run: object = None  # the GroupRun (timings, run ids): not part of the report's data
     lang: str = "en"  # the page's language: zh-CN when a site's rule set works in Chinese
+    #: the sites' declared rounding as decimal places (the finest over the sites: each site's
+    #: figures are already rounded by its own step) and the first site's rounding mode
+    score_places: int = 2
+    money_places: int = 2
+    mode: str = "half_up"
 
     def as_dict(self) -> dict:
         return {"period": self.period, "bins": self.bins, "grades": self.grade_keys,
@@ -121,20 +127,32 @@ def report_of(run) -> SitesReport:
     for s in sites:
         s["name"] = f"{s['org']} / {s['site']}" if len(orgs) > 1 else s["site"]
     lang = "zh-CN" if any(s.get("lang") == "zh-CN" for s in sites) else "en"
+    steps = [o.get("rounding") or ("0.01", "0.01", "half_up") for o in ok]
     rep = SitesReport(run.period, sites, [b for b, _ in BINS], keys,
-                      " / ".join(sorted(currencies)), failed, lang=lang)
+                      " / ".join(sorted(currencies)), failed, lang=lang,
+                      score_places=max((places_of(s[0]) for s in steps), default=2),
+                      money_places=max((places_of(s[1]) for s in steps), default=2),
+                      mode=steps[0][2] if steps else "half_up")
     rep.run = run
     return rep
+
+
+def site_places(rep: SitesReport) -> tuple[int, str, dict]:
+    """How the sites' tables show numbers: score places, rounding mode, and the money
+    columns' own places (from the rule sets' declared rounding)."""
+    money = {c: rep.money_places for c in ("payout_total", "payout_per_head")}
+    return rep.score_places, rep.mode, money
 
 
 def render_text(rep: SitesReport) -> str:
     from .output import table
 
+    places, mode, money = site_places(rep)
     out = [f"sites side by side — {rep.period}"]
     cols = ["name", "headcount", "scored", "mean_score", "median_score", "min_score",
             "max_score", "payout_total", "payout_per_head"]
     out.append(table(rep.sites, cols, ["site", "heads", "scored", "mean", "median", "min", "max",
-                                       "payout", "per head"]))
+                                       "payout", "per head"], places, mode, money))
     out.append("\nscore distribution")
     out.append(table([{"site": s["name"], **s["distribution"]} for s in rep.sites],
                      ["site", *rep.bins]))
@@ -149,7 +167,7 @@ def render_text(rep: SitesReport) -> str:
     out.append("\nmost-lost items (points lost per head)")
     rows = [{"site": s["name"], **x} for s in rep.sites for x in s["most_lost"]]
     out.append(table(rows, ["site", "item", "lost_per_head", "lost_total", "employees_losing"],
-                     ["site", "item", "per head", "total", "employees"]))
+                     ["site", "item", "per head", "total", "employees"], places, mode))
     if rep.failed:
         out.append(f"\nFAILED: {len(rep.failed)} site(s), not in the tables above")
         from .group import failure_text

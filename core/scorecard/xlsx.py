@@ -286,9 +286,13 @@ def sites_workbook(rep) -> bytes:
     heads = ["organisation", "site", "rule set", "headcount", "scored", "mean score",
              "median score", "lowest score", "highest score", f"payout total ({rep.currency})",
              f"payout per head ({rep.currency})"]
+    # the sites' declared rounding (the finest of them), not a fixed two places
+    score_fmt = number_format(Decimal(1).scaleb(-rep.score_places))
+    money_fmt = number_format(Decimal(1).scaleb(-rep.money_places), thousands=True)
     tables = [
         Table("Sites", sites, cols, heads,
-              formats={"payout_total": "#,##0.00", "payout_per_head": "#,##0.00"}),
+              formats={"payout_total": money_fmt, "payout_per_head": money_fmt},
+              default=score_fmt),
         Table("Score distribution",
               [{"org": s["org"], "site": s["site"], **s["distribution"]} for s in sites],
               ["org", "site", *rep.bins], ["organisation", "site", *rep.bins]),
@@ -303,7 +307,7 @@ def sites_workbook(rep) -> bytes:
                "employees_losing"],
               ["organisation", "site", "item", "label", words.local_only("label", "label_zh"),
                "points lost",
-               "points lost per head", "employees losing points"]),
+               "points lost per head", "employees losing points"], default=score_fmt),
     ]
     flag_ids = sorted({f for s in sites for f in s.get("flags") or {}})
     if flag_ids:
