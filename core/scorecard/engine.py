@@ -157,8 +157,9 @@ def load_employees(store, rs):
         f"SELECT _line, {', '.join(map(quote, cols))} FROM {quote(table)} ORDER BY employee_id"
     ).fetchall()
     out = {}
+    keys = ["_line", *cols]
     for row in rows:
-        rec = dict(zip(["_line", *cols], row, strict=True))
+        rec = dict(zip(keys, row, strict=True))
         if not rec.get("site"):
             rec["site"] = rs.meta.site  # a blank site is the rule set's site
         rec.setdefault("level", None)
@@ -339,6 +340,8 @@ def _stage_total(run: CardRun):
     memo = _Memo(r)
     no_fines = quantize(0, r.money, r.mode)
     sections = _section_items(sc)
+    counted_at = [i for i, it in enumerate(sc.items) if it.in_total]
+    n_items, low, high = len(sc.items), sc.total.min, sc.total.max
     for eid in run.employee_ids:
         er = run.results[eid]
         # fines are reported beside the score, also for an employee who is not scored
@@ -352,7 +355,31 @@ def _stage_total(run: CardRun):
                                          f" every item is at its base (scorecards.{sc.id}."
                                          f"on_no_activity = \"base\")"))
             er.notes.append("no activity: scored at the bases")
-        counted = [o for o in er.items if o.item.in_total]
+        items = er.items
+        if not ctx.ledger and not er.adjustments and len(items) == n_items:
+            # the common case in one pass: what _add_up does, without the words (the items
+            # are the scorecard's, in its order: the items stage built them)
+            total, present = 0, False
+            for i in counted_at:
+                pts = items[i].scored.points
+                if pts is not None:
+                    present = True
+                    total += (pts.numerator if type(pts) is Fraction and pts.denominator == 1
+                              else pts)
+            if present or not counted_at:
+                clamped = total
+                if low is not None and clamped < low:
+                    clamped = low
+                if high is not None and clamped > high:
+                    clamped = high
+                er.total, er.score = memo.fraction(clamped), memo.score(clamped)
+            else:
+                er.status = "no_score"
+                er.lines.append(Line("total", "no item has data for this period: no score"))
+            er.focus = (_focus(sc, er, sections) if sections is not None else
+                        focus_sections(sc, er))
+            continue
+        counted = [o for o in items if o.item.in_total]
         present = [o for o in counted if o.scored.points is not None]
         if ctx.ledger:
             _item_lines(er)
@@ -372,7 +399,7 @@ class _Memo:
 
     def __init__(self, rounding):
         self.r = rounding
-        self._fraction, self._score, self._back, self._money = {}, {}, {}, {}
+        self._fraction, self._score, self._back = {}, {}, {}
 
     def fraction(self, v) -> Fraction:
         got = self._fraction.get(v)
@@ -385,12 +412,6 @@ class _Memo:
         got = self._score.get(v)
         if got is None:
             got = self._score[v] = quantize(v, self.r.score, self.r.mode)
-        return got
-
-    def money(self, v):
-        got = self._money.get(v)
-        if got is None:
-            got = self._money[v] = quantize(v, self.r.money, self.r.mode)
         return got
 
     def back(self, score):
@@ -497,11 +518,15 @@ def _stage_payout(run: CardRun):
         return
     pays = _run_rule(run, "payout", spec.type, "pay", spec.path, Payout, run.ctx, spec,
                      run.results)
-    memo = _Memo(r)
+    rounded: dict[int, object] = {}  # id of a (possibly shared) Payout -> its rounded amount
     for eid in run.employee_ids:
         pay = pays[eid]
         er = run.results[eid]
-        er.payout = None if pay.amount is None else memo.money(pay.amount)
+        got = rounded.get(id(pay))
+        if got is None:  # pays holds every Payout alive, so an id is not reused meanwhile
+            got = rounded[id(pay)] = (None if pay.amount is None else
+                                      quantize(pay.amount, r.money, r.mode))
+        er.payout = got
         if pay.lines:
             er.lines.extend(pay.lines)
 

@@ -297,6 +297,8 @@ class Rate(MetricType):
             # from the fused scan: the employees with a counted row
             got = ctx.aggregated(item)
             num, den, rows = got["numerator"], got["denominator"], got.get("rows")
+            if not p.definition:
+                return self._rates(ctx, item, num, den)
             agg = {eid: (Fraction(num[eid] or 0), Fraction(d or 0)) for eid, d in den.items()
                    if rows is None or rows[eid] is not None}
         if p.definition:
@@ -318,6 +320,36 @@ class Rate(MetricType):
                 lines = (Line(item.id, f"{item.id}: rate {fmt(n)}/{fmt(d)} × {fmt(p.scale)} = "
                                        f"{fmt(v)}"),) if ctx.ledger else ()
                 out[eid] = Measure(v, lines, {"numerator": n, "denominator": d})
+        return out
+
+    def _rates(self, ctx, item, num, den):
+        """The measures from the fused scan's whole counts (the loop below compute's, without
+        building Fraction pairs first): n / d × scale as one Fraction."""
+        p = item.params
+        sn, sd = p.scale.numerator, p.scale.denominator
+        zero = Fraction(0)
+        whole: dict[int, Fraction] = {}
+        out = {}
+        for eid in ctx.employees:
+            d = den.get(eid) or 0
+            if d == 0:
+                n = zero if eid not in den else Fraction(num[eid] or 0)
+                v = p.when_empty
+                text = (f"{item.id}: no data (denominator 0)" if v is None else
+                        f"{item.id}: denominator 0, value {fmt(v)} by rule")
+                out[eid] = Measure(v, (Line(item.id, text),),
+                                   {"numerator": n, "denominator": zero})
+                continue
+            n = num[eid] or 0
+            v = Fraction(n * sn, d * sd)
+            lines = (Line(item.id, f"{item.id}: rate {n}/{d} × {fmt(p.scale)} = {fmt(v)}"),) \
+                if ctx.ledger else ()
+            fn, fd = whole.get(n), whole.get(d)  # counts repeat: one immutable Fraction each
+            if fn is None:
+                fn = whole[n] = Fraction(n)
+            if fd is None:
+                fd = whole[d] = Fraction(d)
+            out[eid] = Measure(v, lines, {"numerator": fn, "denominator": fd})
         return out
 
     def _defined(self, ctx, item, where, params, agg):

@@ -64,6 +64,9 @@ class Deduct(Scorer):
         if not ledger:
             return self._points(item, p, marks, per, measures)
         per_text, default = fmt(p.per), None
+        # the points and their line depend only on the base's words and the count: an
+        # immutable Scored shared by everyone with the same two
+        shared: dict[tuple, Scored] = {}
         for eid, m in measures.items():
             if eid in marks:
                 base, base_text = base_for(item, p, marks, eid, ledger)
@@ -73,12 +76,17 @@ class Deduct(Scorer):
                 base, base_text = default
             # whole numbers as ints: the common case (counts, whole bases) stays exact and fast
             n = lean(m.value) if m.value is not None else 0
-            raw = lean(base) - per * n
-            pts = _clamp(item, raw)
-            out[eid] = Scored(pts, (Line(item.id, f"{item.id}: {base_text} − {per_text} × "
-                                                  f"{fmt(n)} = {fmt(raw)}"
-                                                  f"{_clamp_text(item, raw, pts)} → {fmt(pts)}",
-                                         pts),))
+            got = shared.get((base_text, n)) if type(n) is int else None
+            if got is None:
+                raw = lean(base) - per * n
+                pts = _clamp(item, raw)
+                got = Scored(pts, (Line(item.id, f"{item.id}: {base_text} − {per_text} × "
+                                                 f"{fmt(n)} = {fmt(raw)}"
+                                                 f"{_clamp_text(item, raw, pts)} → {fmt(pts)}",
+                                        pts),))
+                if type(n) is int:
+                    shared[(base_text, n)] = got
+            out[eid] = got
         return out
 
     def _points(self, item, p, marks, per, measures):
@@ -142,8 +150,17 @@ class Shortfall(Scorer):
         marks = base_marks(ctx, item, p)
         ledger = ctx.ledger
         out = {}
+        per_step = lean(p.per_step)
+        default = None  # the item's own base and its words: the same for everyone without a mark
+        shared: dict[int, Scored] = {}  # without the ledger: one immutable Scored per points
+        top = lean(item.max) if item.max is not None else None
         for eid, m in measures.items():
-            base, base_text = base_for(item, p, marks, eid, ledger)
+            if eid in marks:
+                base, base_text = base_for(item, p, marks, eid, ledger)
+            else:
+                if default is None:
+                    default = base_for(item, p, marks, eid, ledger)
+                base, base_text = default
             if m.value is None:
                 if p.no_data == "leave_out":
                     out[eid] = Scored(None, (Line(item.id, f"{item.id}: no data: left out"),)
@@ -155,11 +172,17 @@ class Shortfall(Scorer):
                                       if ledger else ())
                 continue
             steps = _steps_below(m.value, p.target, p.step)
-            raw = lean(base) - steps * lean(p.per_step)
-            pts = _clamp(item, raw)
+            raw = lean(base) - steps * per_step
             if not ledger:
-                out[eid] = Scored(pts)
+                if type(raw) is int and raw >= 0 and (top is None or raw <= top):
+                    got = shared.get(raw)
+                    if got is None:
+                        got = shared[raw] = Scored(raw)
+                    out[eid] = got
+                else:
+                    out[eid] = Scored(_clamp(item, raw))
                 continue
+            pts = _clamp(item, raw)
             if steps == 0:
                 why = f"{fmt(m.value)} ≥ target {fmt(p.target)}"
             else:
