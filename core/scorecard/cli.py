@@ -109,9 +109,11 @@ class ScorecardGroup(click.Group):
 
     - resolving a built-in command (``scorecard evaluate ...``, ``scorecard runs --help``) and
       ``--version`` load no plugin;
-    - listing the commands (``scorecard --help``) adds the built-in plugins' commands and those
-      of the installed plugins that can add commands (their source mentions
-      ``register_commands``): a bundle that only registers types is not imported;
+    - listing the commands (``scorecard --help``) adds the built-in command plugins' commands
+      (:data:`scorecard.manager.COMMAND_PLUGINS`: not the building blocks, nor the store, which
+      a command loads when it runs) and those of the installed plugins that can add commands
+      (their source mentions ``register_commands``): a bundle that only registers types is
+      not imported;
     - resolving any other name loads every plugin first.
 
     Library errors raised by a command become their exit code here (:func:`exit_code_for`).
@@ -170,7 +172,7 @@ def _add_plugin_commands(group=None, installed=None):
         if installed is None:
             manager.load_plugins()
         else:
-            manager.load_builtin_plugins()
+            manager.load_builtin_plugins(commands_only=True)
             manager.load_entrypoints(wanted=installed)
     except Error as e:  # a plugin refused: the built-in commands still work
         click.echo(f"warning: {e.message}", err=True)

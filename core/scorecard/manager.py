@@ -108,10 +108,16 @@ def load_plugins():
     return pm
 
 
-def load_builtin_plugins():
-    """Register the built-in plugins (:data:`DEFAULT_PLUGINS`) once, without the installed ones
-    (the CLI lists the built-in commands with these alone)."""
-    for name in DEFAULT_PLUGINS:
+#: the built-in plugins that add commands (and only commands): ``scorecard --help`` imports
+#: these, not the building blocks, which a command loads when it needs them (get_registry)
+COMMAND_PLUGINS = tuple(n for n in DEFAULT_PLUGINS if n.startswith("scorecard_plugins.commands."))
+
+
+def load_builtin_plugins(commands_only: bool = False):
+    """Register the built-in plugins (:data:`DEFAULT_PLUGINS`) once, without the installed ones;
+    with ``commands_only`` just :data:`COMMAND_PLUGINS` (the CLI lists and finds the built-in
+    commands with these alone)."""
+    for name in COMMAND_PLUGINS if commands_only else DEFAULT_PLUGINS:
         if pm.get_plugin(name) is None:
             register_plugin(importlib.import_module(name), name)
     return pm

@@ -5,7 +5,6 @@ parse, call it and say what happened."""
 import click
 
 from scorecard import hookimpl
-from scorecard.cycle import change_text
 from scorecard.options import (
     config_option,
     db_option,
@@ -50,7 +49,7 @@ def _appeal_rows(st):
             "lodged_on": a.lodged_on.isoformat(), "by": a.by, "reason": a.reason,
             "answer_by": a.answer_by.isoformat() if a.answer_by else None, "status": a.status,
             "decision": None if d is None else (
-                f"{change_text(d) if d['mode'] else 'rejected'} by {d['actor']} on "
+                f"{_cycle().change_text(d) if d['mode'] else 'rejected'} by {d['actor']} on "
                 f"{d['on_date']}" + (" (late)" if d["late"] else "") + f": {d['reason']}")})
     return rows
 
@@ -59,10 +58,16 @@ APPEAL_COLUMNS = ["id", "employee_id", "item_id", "lodged_on", "by", "answer_by"
                   "reason", "decision"]
 
 
-@hookimpl
-def register_commands(cli):
+def _cycle():
+    """:mod:`scorecard.cycle`, imported when a command runs (it brings in the store and
+    sqlite-utils): ``scorecard --help`` lists these commands without it."""
     from scorecard import cycle
 
+    return cycle
+
+
+@hookimpl
+def register_commands(cli):
     @cli.command()
     @config_option
     @db_option
@@ -73,7 +78,7 @@ def register_commands(cli):
         """Where a period stands: evaluated, published (appeals open until DATE) or closed;
         the current run, the appeals and their deadlines, the decisions."""
         rs, store, p = _open(config, db, period)
-        st = cycle.period_status(store, rs, p)
+        st = _cycle().period_status(store, rs, p)
         from scorecard import completeness
 
         comp = completeness.for_run(store, st.run_id) if st.run_id else None
@@ -88,6 +93,7 @@ def register_commands(cli):
             title.append(f"appeals are answered within {rs.process.appeal_answer_days} working "
                          f"day(s) (process.appeal_answer_days)")
         decided = [e for e in st.decisions if e["kind"] == "adjustment"]
+        change_text = _cycle().change_text
         footer = [f"adjustment {e['id']}: {e['employee_id']} {e['item_id']} {change_text(e)} "
                   f"by {e['actor']} on {e['on_date']}: {e['reason']}" for e in decided]
         if not st.appeals:
@@ -115,7 +121,7 @@ def register_commands(cli):
         the appeal window opens (the rule set's [process] working days, on the site's
         calendar)."""
         rs, store, p = _open(config, db, period)
-        ev = cycle.publish(store, rs, p, by=by, run=run, on=on,
+        ev = _cycle().publish(store, rs, p, by=by, run=run, on=on,
                            accept_incomplete=accept_incomplete)
         from scorecard import completeness
 
@@ -148,7 +154,7 @@ def register_commands(cli):
         """Lodge EMPLOYEE's appeal against one item (or the total) of the published run;
         refused after the appeal window."""
         rs, store, p = _open(config, db, period)
-        ev = cycle.add_appeal(store, rs, p, employee, item, reason, by=by, on=on)
+        ev = _cycle().add_appeal(store, rs, p, employee, item, reason, by=by, on=on)
         click.echo(f"appeal {ev['id']}: {employee} {item}, lodged on {ev['on_date']} by "
                    f"{ev['actor']}" + (f"; to be answered by {ev['answer_deadline']}"
                                        if ev["answer_deadline"] else ""))
@@ -162,7 +168,7 @@ def register_commands(cli):
     def appeal_list(config, db, period, fmt_, output):
         """The appeals of the published period, open and decided."""
         rs, store, p = _open(config, db, period)
-        st = cycle.period_status(store, rs, p)
+        st = _cycle().period_status(store, rs, p)
         _render_appeals(st, f"{rs.meta.org} / {rs.meta.site} — {p.key}: {st.describe()}",
                         [] if st.appeals else ["no appeals"], None, fmt_, output)
 
@@ -186,7 +192,7 @@ def register_commands(cli):
         if outcome is None:
             raise ScorecardError("give --uphold (with --points N or --set N) or --reject")
         rs, store, p = _open(config, db, period)
-        ev = cycle.decide(store, rs, p, appeal_id, uphold=outcome == "uphold", reason=reason,
+        ev = _cycle().decide(store, rs, p, appeal_id, uphold=outcome == "uphold", reason=reason,
                           by=by, points=points, set_=set_, on=on)
         what = "rejected" if ev["mode"] is None else "upheld"
         click.echo(f"appeal {appeal_id} {what} by {ev['actor']} on {ev['on_date']} "
@@ -210,9 +216,9 @@ def register_commands(cli):
         """A manager's adjustment of EMPLOYEE's item (or total) outside an appeal (to score an
         employee with no activity, say); applied through the rules like an upheld appeal."""
         rs, store, p = _open(config, db, period)
-        ev = cycle.adjust(store, rs, p, employee, item, reason, by=by, points=points,
+        ev = _cycle().adjust(store, rs, p, employee, item, reason, by=by, points=points,
                           set_=set_, on=on)
-        click.echo(f"adjustment {ev['id']}: {employee} {item} {change_text(ev)} by "
+        click.echo(f"adjustment {ev['id']}: {employee} {item} {_cycle().change_text(ev)} by "
                    f"{ev['actor']} on {ev['on_date']}")
         _show_effect(store, rs, p, employee)
 
@@ -225,12 +231,12 @@ def register_commands(cli):
         """Sign the period off (refused while an appeal is open). The period is then locked:
         evaluate refuses it until it is reopened."""
         rs, store, p = _open(config, db, period)
-        ev = cycle.close(store, rs, p, by=by)
-        final = cycle.final_results(store, rs, p)
+        ev = _cycle().close(store, rs, p, by=by)
+        final = _cycle().final_results(store, rs, p)
         click.echo(f"closed {rs.meta.org} / {rs.meta.site} {p.key} by {ev['actor']} at "
                    f"{ev['at']}: {final.label}")
         deadline = final.status.deadline
-        if deadline is not None and cycle.today() <= deadline:
+        if deadline is not None and _cycle().today() <= deadline:
             click.echo(f"note: closed before the appeal window ended ({deadline}); appeals "
                        f"are refused from now on unless the period is reopened", err=True)
 
@@ -244,7 +250,7 @@ def register_commands(cli):
         """Reopen a published or closed period (recorded): it can be evaluated and published
         again; the earlier publication and its decisions stay on record."""
         rs, store, p = _open(config, db, period)
-        ev = cycle.reopen(store, rs, p, reason, by=by)
+        ev = _cycle().reopen(store, rs, p, reason, by=by)
         click.echo(f"reopened {rs.meta.org} / {rs.meta.site} {p.key} by {ev['actor']} at "
                    f"{ev['at']} (run {ev['run_id']} was published): {reason}")
 
@@ -267,9 +273,7 @@ def _event(ev):
 
 def _show_effect(store, rs, period, employee):
     """The employee's final result after a decision: before → after, and the ledger lines."""
-    from scorecard import cycle
-
-    final = cycle.final_results(store, rs, period)
+    final = _cycle().final_results(store, rs, period)
     before = store.result(final.run_id, employee)
     after = final.result(employee)
 

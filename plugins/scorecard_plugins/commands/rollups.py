@@ -20,9 +20,6 @@ from scorecard.options import (
 )
 from scorecard.render import Document, dec_text, format_number, render, style_of
 
-from ..grading.bands import Band
-from ..scorers.item_band import band_text, item_band
-
 
 def _common(f):
     """-c/--config, --db, --format and -o, as every command has them."""
@@ -50,6 +47,8 @@ def item_bands_of(ruleset_text: str, scorecard: str) -> dict:
     """``{item_id: [Band]}`` for the items scored ``type = "item_band"`` (or its old name
     ``"band"``) in a stored run's rule set (the bands in force when that run was made, not
     today's)."""
+    from ..grading.bands import Band  # here, not at import: `scorecard --help` skips it
+
     try:
         data = tomllib.loads(ruleset_text or "")
     except tomllib.TOMLDecodeError:
@@ -165,6 +164,8 @@ def register_commands(cli):
         latest stored run of every period, with the change from the previous period."""
         from scorecard.annual import history as hist
         from scorecard.errors import ScorecardError
+
+        from ..scorers.item_band import band_text, item_band
 
         rs, store = _open(config, db)
         style = style_of(rs)
