@@ -22,6 +22,7 @@ SQL_TYPES = {"str": "TEXT", "enum": "TEXT", "period": "TEXT", "date": "TEXT",
 _day_cache: dict[str, int] = {}
 _clock_cache: dict[str, int] = {}  # only valid " HH:MM[:SS]" / "THH:MM[:SS]" clocks
 _BOOLS = {**{k: 1 for k in TRUE}, **{k: 0 for k in FALSE}}
+BOOL_TEXTS = frozenset(_BOOLS)  # the spellings taken as they are (others are folded first)
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?", re.ASCII)
 _INT = re.compile(r"[+-]?\d+", re.ASCII)
 INT_LIMIT = 2**63  # SQLite INTEGER is a signed 64-bit number
@@ -400,8 +401,9 @@ def sql_column(spec):
 
         return text, False, False
     if t == "enum":
-        return (lambda s, u: (s, "(" + " OR ".join(f"{s} = {_sql_text(c)}" for c in spec.choices
-                                                    if c) + ")")), False, False
+        kept = [c for c in spec.choices if c and c == c.strip()]
+        return (lambda s, u: (s, "(" + (" OR ".join(f"{s} = {_sql_text(c)}" for c in kept)
+                                        or "0") + ")")), False, False
     if t == "bool":
         trues = ", ".join(_sql_text(k) for k, v in _BOOLS.items() if v)
         listed = ", ".join(map(_sql_text, _BOOLS))
