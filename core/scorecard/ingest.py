@@ -300,7 +300,7 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
     if plan is not None:
         count = _load_staged(conn, raw.rows, table, names, positions, width, plan, convert_row,
                              file, spec.key if key_pos is not None else None, problems,
-                             progress)
+                             progress, [cols[c].type for c in names])
         _index_period(conn, table, spec)
         return file, count
 
@@ -458,7 +458,7 @@ def _python_checks(batch, checks) -> set:
 
 
 def _load_staged(conn, rows, table, names, positions, width, plan, convert_row, file, key,
-                 problems, progress):
+                 problems, progress, cols_types=()):
     """Load one source through a staging table: the rows' text goes in as it is (BATCH rows at
     a time, so memory does not grow with the file), one INSERT ... SELECT converts and checks
     every cell in SQL into the typed table, and only the rows SQL does not take (another
@@ -489,9 +489,25 @@ def _load_staged(conn, rows, table, names, positions, width, plan, convert_row, 
                 f"WHERE {ok} IS NOT 1")  # false or NULL
     odd = []
     count = 0
+    # Keys that rise from row to row (exports are usually in key order) cannot repeat: then the
+    # duplicate check after the load is not needed. Text keys only (they are stored as read).
+    key_pos = names.index(key) if key is not None else None
+    rising = key_pos is not None and cols_types[key_pos] == "str"
+    last_key = None
+
+    def still_rising(batch):
+        nonlocal last_key
+        keys = list(map(operator.itemgetter(key_pos), batch))
+        if not keys:
+            return True
+        if (last_key is not None and not keys[0] > last_key) or keys != sorted(keys) \
+                or len(set(keys)) != len(keys):
+            return False
+        last_key = keys[-1]
+        return True
 
     def flush(batch):
-        nonlocal count
+        nonlocal count, rising
         if not batch and not odd:
             return
         if batch and checks:
@@ -500,6 +516,8 @@ def _load_staged(conn, rows, table, names, positions, width, plan, convert_row, 
                 conn.executemany(f"INSERT INTO {FLAGGED} VALUES ({', '.join('?' * (n + 2))})",
                                  [[*batch[j], None] for j in sorted(bad)])
                 batch = [r for j, r in enumerate(batch) if j not in bad]
+        if batch and rising:
+            rising = still_rising(batch)
         if batch:
             conn.executemany(stage_sql, batch)
             done = conn.execute(convert_sql, WS).rowcount
@@ -546,9 +564,10 @@ def _load_staged(conn, rows, table, names, positions, width, plan, convert_row, 
             flush(batch)
             if len(batch) < BATCH:
                 break
-        count += _convert_flagged(conn, table, names, positions, width, whole, convert_row,
-                                  progress)
-        if key is not None:
+        fixed = _convert_flagged(conn, table, names, positions, width, whole, convert_row,
+                                 progress)
+        count += fixed
+        if key is not None and not (rising and fixed == 0):
             _find_duplicates(conn, table, key, file)
         _report_bad(conn, problems)
     finally:
