@@ -40,7 +40,7 @@ def ledger_text(directory: Path, mode: str) -> str:
     ev = evaluate(store, rs, Period.parse("2026-10"))
     out = []
     for er in ev.results:
-        for ln in getattr(er, "explained", lambda: er.lines)():
+        for ln in er.explained():
             out.append(f"mem\t{er.employee_id}\t{ln.rule}\t{ln.points}\t{ln.ref}\t{ln.text}")
     record(store, ev)
     for er in ev.results:
@@ -56,6 +56,7 @@ if __name__ == "__main__":  # pragma: no cover - writes the expected files
 
     sys.path.insert(0, str(HERE))
     import fixture_bundle
+
     from scorecard.testing import registered
 
     EXPECTED.mkdir(exist_ok=True)

@@ -283,7 +283,7 @@ def ingest(config, db, quarantine, force):
         click.echo(f"{name}: {status} ({n} rows)")
 
 
-def _result_dict(er, ledger=True):
+def _result_dict(er, ledger=True, sentences=False):
     emp = er.employee
     d = {
         "employee_id": er.employee_id, "name": emp.get("name"), "site": emp.get("site"),
@@ -308,8 +308,18 @@ def _result_dict(er, ledger=True):
             "fines": dec_text(a.fines) if a.fines else None} for p, a in er.adjustments],
     }
     if ledger:
+        # docs/json.md: by default the explanation's sentences are the per-employee lines (item
+        # totals, the arithmetic, flags) and the per-record evidence comes as data ("evidence");
+        # ``sentences`` (--ledger) renders every record's line as `scorecard explain` does
+        from .evidence import as_data
+        from .types import Evidence
+
+        lines = er.explained() if sentences else [ln for ln in er.lines
+                                                  if type(ln) is not Evidence]
         d["explanation"] = [{"rule": ln.rule, "text": ln.text, "points": dec_text(ln.points),
-                             "ref": ln.ref} for ln in er.lines]
+                             "ref": ln.ref} for ln in lines]
+        if not sentences:
+            d["evidence"] = as_data(er)
     return d
 
 
@@ -379,6 +389,9 @@ def _style_of_text(ruleset_text) -> dict:
 @format_option("table", "json", "csv")
 @output_option
 @click.option("--no-ledger", is_flag=True, help="Skip per-record explanation lines (faster).")
+@click.option("--ledger", "sentences", is_flag=True,
+              help="With --format json: every per-record explanation line as a sentence "
+                   "(default: the records as data under \"evidence\"; docs/json.md).")
 @click.option("--label", help="A note stored with the run.")
 @click.option("--allow-empty", is_flag=True,
               help="Evaluate even when no row of the data falls in the period.")
@@ -387,8 +400,8 @@ def _style_of_text(ruleset_text) -> dict:
 @click.option("--accept-incomplete", metavar="REASON",
               help="Allow publishing this run although rows were set aside; the reason is "
                    "stored.")
-def evaluate(config, period, db, fmt_, output, no_ledger, label, allow_empty, quarantine,
-             accept_incomplete):
+def evaluate(config, period, db, fmt_, output, no_ledger, sentences, label, allow_empty,
+             quarantine, accept_incomplete):
     """Evaluate the rule set for a period and store the run.
 
     Sources are (re-)ingested first when their content changed since the last ingest. The
@@ -402,6 +415,8 @@ def evaluate(config, period, db, fmt_, output, no_ledger, label, allow_empty, qu
     from .engine import record
     from .ingest import ingest as do_ingest
 
+    if no_ledger and sentences:
+        raise click.UsageError("--ledger and --no-ledger contradict each other; give one")
     rs = open_ruleset(config)
     p = Period.from_user(period, rs.meta.period)
     store = open_store(config, db)
@@ -419,7 +434,7 @@ def evaluate(config, period, db, fmt_, output, no_ledger, label, allow_empty, qu
                       progress=update, ingest_first=False, checked=True)
         record(store, ev, ledger=not no_ledger, label=label,
                accept_incomplete=accept_incomplete)
-    _print_evaluation(ev, fmt_, output, ledger=not no_ledger)
+    _print_evaluation(ev, fmt_, output, ledger=not no_ledger, sentences=sentences)
     for text in ev.completeness.warnings():
         click.echo(text, err=True)
     unscored = [er for er in ev.results if er.score is None]
@@ -437,8 +452,8 @@ def evaluate(config, period, db, fmt_, output, no_ledger, label, allow_empty, qu
         click.echo(f"run {ev.run_id} stored in {store.path or ':memory:'}", err=True)
 
 
-def _print_evaluation(ev, fmt_, output, ledger=True):
-    results = [_result_dict(er, ledger) for er in ev.results]
+def _print_evaluation(ev, fmt_, output, ledger=True, sentences=False):
+    results = [_result_dict(er, ledger, sentences) for er in ev.results]
     rows = _ranked([dict(r) for r in results])
     item_ids = []
     for r in results:

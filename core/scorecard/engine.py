@@ -11,6 +11,7 @@ from . import __version__, scans
 from .completeness import assess
 from .context import Context
 from .errors import EvaluationError, ScorecardError
+from .evidence import placeholder_ref, placeholder_uses
 from .flags import flag_dict
 from .ingest import data_fingerprint, ingest
 from .manager import plugin_rows
@@ -20,7 +21,7 @@ from .registry import get_registry
 from .speed import gc_paused
 from .sql import quote
 from .store import Store, now_text, result_hash, source_table
-from .types import Adjustment, Grade, Line, Measure, Payout, Scored
+from .types import Adjustment, Evidence, Grade, Line, Measure, Payout, Scored
 from .workdays import WorkCalendar
 
 
@@ -56,6 +57,9 @@ class EmployeeResult:
     status: str = "ok"
     notes: list = attrs.Factory(list)
     flags: list = attrs.Factory(list)  # flags raised: {id, label, label_zh, reason} (no numbers)
+    #: the evaluation's evidence (scorecard.evidence.Book): renders the Evidence placeholders
+    #: of ``lines`` (per-record lines kept as rows) when they are read
+    book: object = None
 
     @property
     def employee_id(self):
@@ -70,8 +74,15 @@ class EmployeeResult:
     def adjustment(self, penalty_id):
         return next(a for p, a in self.adjustments if p.id == penalty_id)
 
+    def explained(self) -> list:
+        """The ledger lines, with each :class:`~scorecard.types.Evidence` placeholder rendered
+        into its per-record lines (``lines`` keeps the placeholders)."""
+        if self.book is None or not any(type(ln) is Evidence for ln in self.lines):
+            return list(self.lines)
+        return self.book.expand(self.employee_id, self.lines)
+
     def text(self) -> str:
-        return "\n".join(ln.text for ln in self.lines)
+        return "\n".join(ln.text for ln in self.explained())
 
 
 @attrs.define
@@ -92,6 +103,8 @@ class Evaluation:
     #: what the run stands on: rows, quarantined rows, coverage, no activity
     #: (:mod:`scorecard.completeness`)
     completeness: object = None
+    #: the ledger's evidence rows (:class:`scorecard.evidence.Book`), None without any
+    book: object = None
 
     def result(self, employee_id) -> "EmployeeResult":
         for er in self.results:
@@ -192,8 +205,30 @@ def _evaluate(store, rs, period, ledger, ingest_first, only, progress, allow_emp
     # One read transaction from the first query to the last: another process re-ingesting the
     # sources meanwhile cannot give this run some items of the old data and some of the new.
     with store.snapshot():
-        return _evaluate_snapshot(store, rs, period, ledger, only, progress, allow_empty,
-                                  registry, fuse)
+        ev = _evaluate_snapshot(store, rs, period, ledger, only, progress, allow_empty,
+                                registry, fuse)
+        if ledger:  # in the snapshot: the evidence is the data the counts were made from
+            _book_evidence(store, ev)
+        return ev
+
+
+def _book_evidence(store, ev):
+    """Select every Evidence placeholder of the ledger once into the evaluation's book (a
+    temporary table of the store's connection), and give the results the book to read it."""
+    from .evidence import Book
+
+    book = None
+    for er in ev.results:
+        for ln in er.lines:
+            if type(ln) is Evidence:
+                if book is None:
+                    book = Book(store.conn)
+                book.add(ln)
+    if book is None:
+        return
+    ev.book = book
+    for er in ev.results:
+        er.book = book
 
 
 def _evaluate_snapshot(store, rs, period, ledger, only, progress, allow_empty, registry,
@@ -697,10 +732,25 @@ def lost_in_sections(er) -> dict:
 
 # -- recording ---------------------------------------------------------------------------------
 def _text(value):
-    """:func:`to_text`, with the common whole-number case short-cut (same result)."""
-    if value.__class__ is Fraction and value.denominator == 1:
-        return str(value.numerator)
+    """:func:`to_text`, with the common cases short-cut (same result): whole numbers, and the
+    few distinct fractions of a run (points, maxima, rates) formatted once each."""
+    c = value.__class__
+    if c is Fraction:
+        if value.denominator == 1:
+            return str(value.numerator)
+        key = (value.numerator, value.denominator)
+        text = _TEXTS.get(key)
+        if text is None:
+            if len(_TEXTS) > 100_000:
+                _TEXTS.clear()
+            text = _TEXTS[key] = to_text(value)
+        return text
+    if c is int:
+        return str(value)
     return to_text(value)
+
+
+_TEXTS: dict = {}
 
 
 def result_rows(run_id, ev: Evaluation, ledger: bool = True):
@@ -747,11 +797,26 @@ def result_rows(run_id, ev: Evaluation, ledger: bool = True):
             })
         if not ledger:
             continue
+        book = er.book
         for seq, ln in enumerate(er.lines, 1):
+            if type(ln) is Evidence:  # a placeholder: its rows are copied by record_rows
+                lines.append({"run_id": run_id, "employee_id": e["employee_id"], "seq": seq,
+                              "rule": ln.rule, "text": None, "points": None,
+                              "ref": placeholder_ref(book.add(ln))})
+                continue
             lines.append({"run_id": run_id, "employee_id": e["employee_id"], "seq": seq,
                           "rule": ln.rule, "text": ln.text, "points": _text(ln.points),
                           "ref": ln.ref})
     return results, items, lines
+
+
+def evidence_rows(ev: Evaluation, lines) -> dict | None:
+    """The evidence of ``ev`` kept by the explanation rows ``lines`` (:func:`result_rows`), as
+    plain data for :func:`record_rows` in another process (a group run's worker); None when
+    there is none."""
+    if ev.book is None:
+        return None
+    return ev.book.shipped(placeholder_uses(lines))
 
 
 _HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode  # = json.dumps(...)
@@ -781,20 +846,26 @@ def record(store: Store, ev: Evaluation, ledger=True, label=None,
         completeness.ensure_schema(store)
         extra[completeness.TABLE] = [completeness.row(None, comp)]
     rows = result_rows(None, ev, ledger)
+    evidence = None
+    if ledger and ev.book is not None:
+        # the same connection: copied in SQL from the book; else shipped as rows
+        evidence = ev.book if ev.book.conn is store.conn else evidence_rows(ev, rows[2])
     run_id, rh, same_as, differs_from = record_rows(
         store, run_header(ev.ruleset), ev.period.key, ev.fingerprints, rows, ledger, label,
-        extra=extra)
+        extra=extra, evidence=evidence)
     ev.run_id, ev.result_hash, ev.same_as, ev.differs_from = run_id, rh, same_as, differs_from
     return ev
 
 
 def record_rows(store: Store, header: dict, period_key: str, fingerprints: dict, rows,
-                ledger=True, label=None, created_at=None, extra=None):
+                ledger=True, label=None, created_at=None, extra=None, evidence=None):
     """Store one run from its rows (:func:`result_rows`, made anywhere: in this process or on a
     worker of a group run) as a new sealed run and return ``(run_id, result_hash, same_as,
     differs_from)``; ``extra``: more ``{table: rows}`` of the run (e.g. its completeness),
-    written and sealed with it. The run id comes from the insert, in the same write transaction
-    as the look-up of an earlier identical run.
+    written and sealed with it; ``evidence``: the rows behind the ledger's placeholders (a
+    :class:`scorecard.evidence.Book` of this store's connection, or
+    :func:`evidence_rows`' plain data), sealed with the ledger. The run id comes from the
+    insert, in the same write transaction as the look-up of an earlier identical run.
 
     Inside an open ``store.transaction()`` the run joins it (a group stores all its sites' runs
     in one transaction)."""
@@ -824,7 +895,8 @@ def record_rows(store: Store, header: dict, period_key: str, fingerprints: dict,
             "scorecard_version": __version__, "ledger": int(ledger), "result_hash": rh,
             "same_as": same_as, "employees": len(results), "label": label,
         }
-        run_id = store.save_run(run, results, items, lines if ledger else [], extra=extra)
+        run_id = store.save_run(run, results, items, lines if ledger else [], extra=extra,
+                                evidence=evidence if ledger else None)
     for table in (results, items, lines, *(extra or {}).values()):
         for r in table:
             r["run_id"] = run_id

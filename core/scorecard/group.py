@@ -194,7 +194,7 @@ def run_site(task: SiteTask) -> dict:
     """Ingest and evaluate one site into a temporary store of its own; the outcome as plain
     data. Never raises: a site's failure is its outcome (the other sites go on)."""
     from .compare import declared_grades
-    from .engine import evaluate, result_rows, run_header
+    from .engine import evaluate, evidence_rows, result_rows, run_header
     from .periods import Period
     from .ruleset import load_ruleset
     from .sites import site_summary
@@ -217,6 +217,11 @@ def run_site(task: SiteTask) -> dict:
             store = Store(":memory:")
             try:
                 ev = evaluate(store, rs, p, ledger=task.rows)
+                if task.rows:
+                    out["rows"] = result_rows(None, ev, ledger=True)
+                    # the ledger's evidence rows travel with the run (read before the
+                    # in-memory store is closed)
+                    out["evidence"] = evidence_rows(ev, out["rows"][2])
             finally:
                 store.conn.close()
             summary = site_summary(rs, ev)
@@ -228,8 +233,6 @@ def run_site(task: SiteTask) -> dict:
                 header=run_header(rs, task.config),
                 fingerprints=(task.shipped["fingerprints"] if task.shipped is not None
                               else ev.fingerprints))
-            if task.rows:
-                out["rows"] = result_rows(None, ev, ledger=True)
     except Error as e:  # the library's errors carry their exit code
         out.update(error=_restore(e.format_message(), names), exit_code=e.exit_code)
     except Exception as e:  # a broken plugin: this site fails, the others go on
@@ -507,7 +510,7 @@ def store_group(db, run: GroupRun, label=None):
             if o["ok"]:
                 run.run_ids[o["index"]] = record_rows(
                     store, o["header"], o["period"], o["fingerprints"], o["rows"], ledger=True,
-                    label=label, created_at=created)[0]
+                    label=label, created_at=created, evidence=o.get("evidence"))[0]
         cur = conn.execute("INSERT INTO group_runs (created_at, period, sites, failed, label) "
                            "VALUES (?, ?, ?, ?, ?)",
                            (created, run.period, len(run.outcomes), len(run.failed), label))

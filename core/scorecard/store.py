@@ -33,8 +33,9 @@ from .sql import quote
 
 #: ``PRAGMA application_id`` of a scorecard store ("SCRD"): tells it from other SQLite files
 APPLICATION_ID = 0x53435244
-#: ``PRAGMA user_version``: 1 = sealed runs (run_seals and the insert triggers)
-SCHEMA_VERSION = 1
+#: ``PRAGMA user_version``: 1 = sealed runs (run_seals and the insert triggers); 2 = the
+#: ledger's evidence rows (evidence, evidence_groups)
+SCHEMA_VERSION = 2
 #: seconds a writer waits for another process's write to finish before giving up
 DEFAULT_BUSY_TIMEOUT = 600.0
 
@@ -68,13 +69,21 @@ CREATE TABLE IF NOT EXISTS explanations (
     points TEXT, ref TEXT, points_num REAL,
     PRIMARY KEY (run_id, employee_id, seq),
     FOREIGN KEY (run_id, employee_id) REFERENCES results(run_id, employee_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS evidence_groups (
+    run_id INTEGER REFERENCES runs(id), grp INTEGER, rule TEXT, renderer TEXT, version INTEGER,
+    source TEXT, args TEXT,
+    PRIMARY KEY (run_id, grp)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS evidence (
+    run_id INTEGER, employee_id TEXT, grp INTEGER, n INTEGER, line INTEGER, ref TEXT, at,
+    value, lim, kind INTEGER, points TEXT, note TEXT,
+    PRIMARY KEY (run_id, employee_id, grp, n)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS run_seals (
     run_id INTEGER PRIMARY KEY, seal TEXT NOT NULL, rows_hash TEXT NOT NULL,
     ledger_hash TEXT NOT NULL, columns TEXT NOT NULL, sealed_at TEXT);
 """
 
 #: the tables of a run's rows: sealed with the run (no insert once sealed, no update, no delete)
-RUN_ROWS = ("results", "items", "explanations")
+RUN_ROWS = ("results", "items", "explanations", "evidence_groups", "evidence")
 IMMUTABLE = ("runs", *RUN_ROWS, "run_seals")
 LEDGER_COLUMNS = ("employee_id", "seq", "rule", "text", "points", "ref")
 
@@ -130,6 +139,13 @@ def numeric(text):
     """The float of an exact decimal or fraction text (``"85.13"``, ``"289/3"``), or None."""
     if text is None or text == "":
         return None
+    if text.__class__ is str and "/" not in text and text[-1:].isdigit():
+        # a decimal text: float() rounds it correctly, as float(Fraction(text)) does, without
+        # building the Fraction (one per stored number: most of record()'s time otherwise)
+        try:
+            return float(text)
+        except ValueError:
+            pass
     try:
         return float(Fraction(str(text)))
     except (ValueError, ZeroDivisionError):
@@ -529,15 +545,23 @@ class Store:
         return list(self.db.query(sql + " ORDER BY employee_id, ord", params))
 
     def explanations(self, run_id, employee_id):
-        return list(self.db.query(
+        """One employee's ledger lines of a run, in order, numbered 1.. (``seq``), with the
+        evidence placeholders rendered into their per-record lines (scorecard.evidence)."""
+        from .evidence import stored_lines
+
+        lines = list(self.db.query(
             "SELECT seq, rule, text, points, ref FROM explanations WHERE run_id = ? AND "
             "employee_id = ? ORDER BY seq", [run_id, employee_id]))
+        return stored_lines(self.conn, run_id, employee_id, lines)
 
-    def save_run(self, run: dict, results, items, explanations, extra=None) -> int:
+    def save_run(self, run: dict, results, items, explanations, extra=None,
+                 evidence=None) -> int:
         """Write a run and everything it produced in one write transaction and seal it; the run
         id comes from the insert (``run`` has no ``id``; the rows' ``run_id`` is set here).
         ``extra``: more ``{table: rows}`` of the run (e.g. its completeness), written in the
-        same transaction, before the seal. Returns the id."""
+        same transaction, before the seal. ``evidence``: the rows behind the explanations'
+        placeholders (:meth:`scorecard.evidence.Book.copy_sql` from this connection, or plain
+        ``{"groups", "rows"}``), sealed with the ledger. Returns the id."""
         with self.transaction():
             cur = self.conn.execute(
                 "INSERT INTO runs (" + ", ".join(map(quote, run)) + ") VALUES ("
@@ -546,12 +570,32 @@ class Store:
             self._insert_many("results", results, run_id)
             self._insert_many("items", items, run_id)
             self._insert_many("explanations", explanations, run_id)
+            if evidence is not None:
+                self._insert_evidence(run_id, evidence, explanations)
             for table, rows in (extra or {}).items():
                 self._insert_many(table, rows, run_id)
             self._write_seal(run_id, self._columns(sorted(t for t, r in (extra or {}).items()
                                                           if r)))
         self._verified.add(run_id)
         return run_id
+
+    def _insert_evidence(self, run_id, evidence, explanations):
+        from .evidence import EVIDENCE_COLUMNS, Book, placeholder_uses
+
+        uses = placeholder_uses(explanations)
+        if not uses:
+            return
+        groups = evidence.group_rows() if isinstance(evidence, Book) else evidence["groups"]
+        kept = {g for g, _ in uses}
+        self._insert_many("evidence_groups", [g for g in groups if g["grp"] in kept], run_id)
+        if isinstance(evidence, Book):
+            evidence.mark_used(uses)
+            self.conn.execute(*evidence.copy_sql(run_id))
+            return
+        cols = ("employee_id", "grp", "n", *EVIDENCE_COLUMNS)
+        self.conn.executemany(
+            f"INSERT INTO evidence (run_id, {', '.join(cols)}) VALUES (?{', ?' * len(cols)})",
+            ((run_id, *r) for r in evidence["rows"]))
 
     def _insert_many(self, table, rows, run_id):
         it = iter(rows)
@@ -610,11 +654,26 @@ class Store:
         return h.hexdigest()
 
     def _ledger_hash(self, run_id) -> str:
-        """SHA-256 of the run's explanation lines as stored (in key order)."""
+        """SHA-256 of the run's explanation lines as stored (in key order), then of its evidence
+        groups and rows when it has any (a run without evidence hashes as it always did)."""
+        from .evidence import EVIDENCE_COLUMNS
+
         h = hashlib.sha256()
         _hash_rows(h, self.conn.execute(
             f"SELECT {', '.join(LEDGER_COLUMNS)} FROM explanations WHERE run_id = ? "
             f"ORDER BY employee_id, seq", [run_id]))
+        groups = self.conn.execute(
+            "SELECT grp, rule, renderer, version, source, args FROM evidence_groups WHERE "
+            "run_id = ? ORDER BY grp", [run_id]).fetchall()
+        has_rows = self.conn.execute("SELECT 1 FROM evidence WHERE run_id = ? LIMIT 1",
+                                     [run_id]).fetchone()
+        if groups or has_rows:
+            h.update(b"\x1devidence\n")
+            h.update("\n".join(map(repr, groups)).encode())
+            h.update(b"\n")
+            _hash_rows(h, self.conn.execute(
+                f"SELECT employee_id, grp, n, {', '.join(EVIDENCE_COLUMNS)} FROM evidence "
+                f"WHERE run_id = ? ORDER BY employee_id, grp, n", [run_id]))
         return h.hexdigest()
 
     def _prev_seal(self, run_id) -> str:
@@ -649,7 +708,12 @@ class Store:
                 problems.append("its results or item rows were changed, added or removed "
                                 "(they no longer match the result hash it was sealed with)")
             if self._ledger_hash(run_id) != ledger:
-                problems.append("its explanation lines were changed, added or removed")
+                ev = self.conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM evidence WHERE run_id = ?) OR EXISTS (SELECT 1 "
+                    "FROM evidence_groups WHERE run_id = ?)", [run_id, run_id]).fetchone()[0]
+                problems.append("its explanation lines or their evidence rows were changed, "
+                                "added or removed" if ev else
+                                "its explanation lines were changed, added or removed")
             if _seal(run, rows, ledger, columns, self._prev_seal(run_id)) != seal:
                 problems.append("its runs row (or the seal chain before it) was changed")
             return problems

@@ -29,6 +29,32 @@ class Line:
     ref: str | None = None
 
 
+@attrs.frozen(eq=False)
+class Evidence:
+    """A placeholder in a ledger for many per-record lines (one per breach, lapse, answer ...),
+    kept as evidence rows and rendered into :class:`Line` objects only when someone reads them
+    (:mod:`scorecard.evidence`, docs/plugins.md "Evidence rows").
+
+    ``select`` is one SQL ``SELECT`` over the source for every employee at once, returning
+    ``employee_id`` and columns named as in :data:`scorecard.evidence.EVIDENCE_COLUMNS`, ordered
+    ``employee_id, ...`` as the lines are to read; ``renderer`` names a renderer registered with
+    :func:`scorecard.evidence.renderer`, which gets each row and ``args`` (small and JSON-able:
+    labels, limit texts, the file name). Give the SAME object in every employee's lines of a
+    rule: it is selected once."""
+
+    rule: str
+    renderer: str
+    select: str
+    params: tuple = ()
+    args: dict = attrs.Factory(dict)
+    source: str | None = None  # the source the rows come from (stored with the run)
+
+    #: a placeholder moves no points itself (its rows may say what each record moved)
+    points = None
+    ref = None
+    text = None
+
+
 @attrs.frozen
 class Measure:
     """An item's measured value for one employee. ``value`` is None when there was no data

@@ -8,10 +8,12 @@ from typing import Any
 import attrs
 
 from scorecard import hookimpl
+from scorecard.columns import format_timestamp
 from scorecard.errors import DataError
+from scorecard.evidence import renderer
 from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
-from scorecard.types import Aggregate, Line, Measure, MetricType
+from scorecard.types import Aggregate, Evidence, Line, Measure, MetricType
 
 from .._common import (
     check_match,
@@ -218,7 +220,7 @@ class LimitBreaches(MetricType):
         busy = counted[1][0].cases[0]
         extra = self._count(ctx, item, *counted[1])
         counted = p.busy_mode == "additional"
-        out = {}
+        out, evolved = {}, {}
         for eid, m in base.items():
             b = extra[eid]
             n = b.value
@@ -235,9 +237,7 @@ class LimitBreaches(MetricType):
                 head = Line(item.id, f"{item.id}: busy_mode discretionary: {n} busy row(s) "
                                      f"over {busy.limit} listed as evidence for the "
                                      f"supervisor's mark, no automatic deduction")
-                detail = tuple(Line(ln.rule, f"{ln.text.removesuffix(': breach')}: evidence, "
-                                             f"not counted", ln.points, ln.ref)
-                               for ln in b.lines[1:])
+                detail = tuple(_not_counted(ln, evolved) for ln in b.lines[1:])
             out[eid] = Measure(m.value + n if counted else m.value,
                                (*m.lines, head, *detail), data)
         return out
@@ -307,19 +307,16 @@ class LimitBreaches(MetricType):
         allp = case_params + params
         lines: dict[str, list] = {}
         if ctx.ledger:
-            labels = self._labels(p)
-            file = ctx.file(p.source)  # ctx.ref(source, line) is "file:line"
-            for eid, line, r, s, e, el, c in ctx.query(
-                    f"SELECT employee_id, _line, ref, s, e, elapsed, c FROM ({inner}) "
-                    f"WHERE elapsed > {lim_expr} ORDER BY employee_id, s", allp):
-                if eid not in ctx.employees:
-                    continue
-                took = "still open at the period's end" if e is None else describe_seconds(el)
-                where_ = f"{file}:{line}"
-                lines.setdefault(eid, []).append(Line(
-                    item.id, f"{item.id}: {r or where_} ({labels[c]}) received "
-                             f"{ctx.timestamp(s)}, took {took} > limit {limits[c].text}: breach",
-                    ref=where_))
+            # every breach of every employee is one evidence row, selected in SQL when the
+            # evaluation ends and rendered (render_breach) only when someone reads the ledger
+            evidence = Evidence(
+                item.id, BREACH_RENDERER,
+                f"SELECT employee_id, _line AS line, ref, s AS at, CASE WHEN e IS NULL THEN "
+                f"NULL ELSE elapsed END AS value, {lim_expr} AS lim, c AS kind FROM ({inner}) "
+                f"WHERE elapsed > {lim_expr} ORDER BY employee_id, s", tuple(allp),
+                {"item": item.id, "file": ctx.file(p.source), "labels": self._labels(p),
+                 "limits": [lim.text for lim in limits], "verdict": "breach"}, p.source)
+            lines = {eid: (evidence,) for eid in counts}
         return self._measures(ctx, item, p, counts, lines)
 
     def _case_counts(self, ctx, p, limits, got, prefix, rows, t, where, params, case_expr,
@@ -399,6 +396,35 @@ class LimitBreaches(MetricType):
                     item.id, f"{item.id}: {r or ctx.ref(p.source, line)} ({labels[c]}) received "
                              f"{ctx.timestamp(s)}, {how}: breach", ref=ctx.ref(p.source, line)))
         return self._measures(ctx, item, p, counts, lines)
+
+
+#: the renderer of limit_breaches' evidence rows (scorecard.evidence)
+BREACH_RENDERER = "limit_breaches.breach"
+
+
+@renderer(BREACH_RENDERER, version=1)
+def render_breach(row, args) -> Line:
+    """``handling_time: C123 (simple case) received 2026-10-01 09:00:00, took 16 min > limit
+    15 min: breach`` — one evidence row of a breach (value: seconds taken, NULL while open;
+    kind: the case)."""
+    where_ = f"{args['file']}:{row.line}"
+    took = "still open at the period's end" if row.value is None else describe_seconds(row.value)
+    item = args["item"]
+    return Line(item, f"{item}: {row.ref or where_} ({args['labels'][row.kind]}) received "
+                      f"{format_timestamp(row.at)}, took {took} > limit "
+                      f"{args['limits'][row.kind]}: {args['verdict']}", ref=where_)
+
+
+def _not_counted(ln, evolved):
+    """A busy row's breach line as discretionary evidence ("...: evidence, not counted"); an
+    Evidence placeholder is changed once per rule, not once per employee."""
+    if isinstance(ln, Evidence):
+        if id(ln) not in evolved:
+            evolved[id(ln)] = attrs.evolve(
+                ln, args={**ln.args, "verdict": "evidence, not counted"})
+        return evolved[id(ln)]
+    return Line(ln.rule, f"{ln.text.removesuffix(': breach')}: evidence, not counted",
+                ln.points, ln.ref)
 
 
 def _breached(ctx, lim, start: datetime, end: datetime | None, period_end, open_end):
