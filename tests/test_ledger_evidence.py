@@ -4,6 +4,7 @@ run; shipped with a group run's rows; absent without the ledger."""
 
 import json
 import sqlite3
+from fractions import Fraction
 
 import pytest
 from click.testing import CliRunner
@@ -189,3 +190,55 @@ def test_evidence_travels_with_rows_made_in_another_store(month):
     for eid, texts in expected.items():
         assert [ln["text"] for ln in store.explanations(run_id, eid)] == texts
     assert store.check_run(run_id) == []
+
+
+FINDINGS_SRC = """
+[sources.findings]
+path = "findings.csv"
+period_by = "at"
+[sources.findings.columns]
+employee_id = "str"
+at = "timestamp"
+case_id = "str?"
+topic = "str"
+weight = "decimal?"
+n = "int"
+"""
+# line 2: ref F1, 1.50 kept as written; line 3: no case id (the ref reads "None", as the line
+# always did); line 4: November, outside the period; line 5: E2's only row
+FINDINGS = """\
+employee_id,at,case_id,topic,weight,n
+E1,2026-10-01 09:00,F1,tone,1.50,2
+E1,2026-10-02 09:00,,hold "music",,1
+E1,2026-11-01 09:00,F3,tone,1,1
+E2,2026-10-03 09:00,F4,tone,2,1
+"""
+
+
+@pytest.mark.parametrize("sums, expected", [
+    ("n", ["f: F1 ×2 (topic tone, weight 1.50)", 'f: None ×1 (topic hold "music", weight None)']),
+    ("weight", ["f: F1 ×1.50 (topic tone, weight 1.50)",
+                'f: None ×None (topic hold "music", weight None)']),
+])
+def test_counted_rows_are_evidence_rows_that_read_as_before(tmp_path, sums, expected):
+    from blockkit import run
+
+    card = f"""
+[[scorecards.s.items]]
+id = "f"
+type = "count"
+source = "findings"
+sum_column = "{sums}"
+ref_column = "case_id"
+describe = ["topic", "weight"]
+"""
+    ev = run(tmp_path, FINDINGS_SRC, card, {"findings.csv": FINDINGS})
+    e1 = ev.result("E1")
+    assert e1.item("f").measure.value == (3 if sums == "n" else Fraction(3, 2))  # 2 + 1; 1.50
+    got = [(ln.text, ln.ref) for ln in e1.explained() if ln.rule == "f" and ln.ref]
+    assert got == [(expected[0], "findings.csv:2"), (expected[1], "findings.csv:3")]
+    record(ev.store, ev)
+    assert [ln["text"] for ln in ev.store.explanations(ev.run_id, "E1")] == \
+        [ln.text for ln in e1.explained()]
+    assert ev.store.conn.execute("SELECT count(*) FROM evidence WHERE run_id = ?",
+                                 [ev.run_id]).fetchone() == (3,)  # E1's two rows, E2's one

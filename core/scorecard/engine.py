@@ -797,14 +797,19 @@ def result_rows(run_id, ev: Evaluation, ledger: bool = True):
             })
         if not ledger:
             continue
-        book = er.book
-        for seq, ln in enumerate(er.lines, 1):
+        book, eid, seq = er.book, e["employee_id"], 0
+        for ln in er.lines:
             if type(ln) is Evidence:  # a placeholder: its rows are copied by record_rows
-                lines.append({"run_id": run_id, "employee_id": e["employee_id"], "seq": seq,
+                grp = book.add(ln)
+                if not book.filled(grp, eid):
+                    continue  # no row: it reads as nothing, and is not stored
+                seq += 1
+                lines.append({"run_id": run_id, "employee_id": eid, "seq": seq,
                               "rule": ln.rule, "text": None, "points": None,
-                              "ref": placeholder_ref(book.add(ln))})
+                              "ref": placeholder_ref(grp)})
                 continue
-            lines.append({"run_id": run_id, "employee_id": e["employee_id"], "seq": seq,
+            seq += 1
+            lines.append({"run_id": run_id, "employee_id": eid, "seq": seq,
                           "rule": ln.rule, "text": ln.text, "points": _text(ln.points),
                           "ref": ln.ref})
     return results, items, lines

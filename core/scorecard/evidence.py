@@ -93,6 +93,7 @@ class Book:
         self.groups: dict[int, object] = {}  # id(Evidence) -> group number
         self.evidence: list = []  # Evidence, by group number - 1
         self._rows = None  # {(group, employee_id): [EvidenceRow]} once read
+        self._filled = None  # {(group, employee_id)} with at least one row, once read
         conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {TEMP} (id INTEGER PRIMARY KEY, "
                      f"book INTEGER, grp INTEGER, employee_id TEXT, "
                      f"{', '.join(EVIDENCE_COLUMNS)})")
@@ -116,11 +117,20 @@ class Book:
                           f"FROM ({ev.select})", (self.token, grp, *ev.params))
         self.groups[id(ev)] = grp
         self.evidence.append(ev)
-        self._rows = None
+        self._rows = self._filled = None
         return grp
 
     def group(self, ev) -> int:
         return self.groups[id(ev)]
+
+    def filled(self, grp, employee_id) -> bool:
+        """Whether the group has rows for the employee (a placeholder without any is not
+        stored: it would render nothing)."""
+        if self._filled is None:
+            self._filled = set(self.conn.execute(
+                f"SELECT DISTINCT grp, employee_id FROM temp.{TEMP} WHERE book = ?",
+                (self.token,)))
+        return (grp, employee_id) in self._filled
 
     def rows(self, grp, employee_id) -> list:
         if self._rows is None:

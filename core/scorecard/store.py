@@ -17,6 +17,7 @@ What it promises (docs/reliability.md says how each promise is tested):
 import contextlib
 import hashlib
 import json
+import operator
 import os
 import sqlite3
 import sys
@@ -604,12 +605,20 @@ class Store:
             return
         pairs = [(num, text) for num, text in NUMERIC.get(table, {}).items() if text in first]
         cols = [c for c in first if c not in COMPANIONS and c != "run_id"]
-        n_text = len(cols)
+        # the row's values by one C call (itemgetter), its numeric companions after them
+        get = operator.itemgetter(*cols) if len(cols) > 1 else (lambda r: (r[cols[0]],))
+        at = [cols.index(text) for _, text in pairs]
         cols += [num for num, _ in pairs]
+        if len(at) == 1:
+            (i,) = at
 
-        def values(r):
-            v = [run_id, *(r[c] for c in cols[:n_text])]
-            return v + [numeric(r[text]) for _, text in pairs]
+            def values(r):
+                v = get(r)
+                return (run_id, *v, numeric(v[i]))
+        else:
+            def values(r):
+                v = get(r)
+                return (run_id, *v, *[numeric(v[i]) for i in at])
 
         sql = (f"INSERT INTO {quote(table)} (run_id, {', '.join(map(quote, cols))}) VALUES "
                f"(?, {', '.join('?' for _ in cols)})")

@@ -3,6 +3,7 @@
 Each reads the whole period of its source in one SQL query grouped by employee.
 """
 
+import json
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -12,7 +13,8 @@ from scorecard import hookimpl
 from scorecard.numbers import fmt, to_fraction
 from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
-from scorecard.types import Aggregate, Line, Measure, MetricType
+from scorecard.evidence import renderer
+from scorecard.types import Aggregate, Evidence, Line, Measure, MetricType
 
 from .._common import check_match, require_types
 
@@ -141,7 +143,25 @@ class Count(MetricType):
         if p.definition:
             return self._defined(ctx, item, where, params, totals)
         lines: dict[str, list] = {}
-        if ctx.ledger:
+        if ctx.ledger and len(p.sums) <= 1:
+            # each counted row is one evidence row, selected in SQL when the evaluation ends
+            # and rendered (render_counted) only when someone reads the ledger
+            note = (f"json_array({', '.join(f'[{c}]' for c in p.describe)})" if p.describe
+                    else "NULL")
+            evidence = Evidence(
+                item.id, COUNT_RENDERER,
+                f"SELECT employee_id, _line AS line, "
+                f"{f'[{p.ref_column}]' if p.ref_column else 'NULL'} AS ref, "
+                f"{f'[{p.sums[0]}]' if p.sums else 'NULL'} AS value, {note} AS note "
+                f"FROM {ctx.table(p.source)} WHERE {where} ORDER BY employee_id, _line",
+                tuple(params),
+                {"item": item.id, "file": ctx.file(p.source), "by_ref": bool(p.ref_column),
+                 "sum": bool(p.sums), "describe": list(p.describe)}, p.source)
+            # an employee without a row of the source has no line (as before); one with rows
+            # of other items only gets a placeholder that reads as nothing (and is not stored)
+            lines = {e: (evidence,) for e in ctx.aggregated(item)["total"]} \
+                if not self._decimal_sum(ctx, p) else {e: (evidence,) for e in totals}
+        elif ctx.ledger:
             cols = [c for c in (p.ref_column,) if c] + list(p.sums) + list(p.describe)
             sel = ", ".join(["employee_id", "_line"] + [f"[{c}]" for c in cols])
             for row in ctx.query(f"SELECT {sel} FROM {ctx.table(p.source)} WHERE {where} "
@@ -195,6 +215,23 @@ class Count(MetricType):
             out[eid] = Measure(v, _defined(item, calc, v, refs.get(eid, []))
                                if ctx.ledger else ())
         return out
+
+
+#: the renderer of count's evidence rows (scorecard.evidence)
+COUNT_RENDERER = "count.row"
+
+
+@renderer(COUNT_RENDERER, version=1)
+def render_counted(row, args) -> Line:
+    """``qa: C12 ×2 (item listening)``: one counted row (ref: the ref column's value; value:
+    the summed column's; note: the described columns' values, a JSON array)."""
+    where = f"{args['file']}:{row.line}"
+    ref = str(row.ref) if args["by_ref"] else where
+    n = f" ×{row.value}" if args["sum"] else ""
+    what = ", ".join(f"{c} {v}" for c, v in zip(args["describe"], json.loads(row.note)
+                                                 if row.note else (), strict=True))
+    item = args["item"]
+    return Line(item, f"{item}: {ref}{n}{' (' + what + ')' if what else ''}", ref=where)
 
 
 # -- rate --------------------------------------------------------------------------------------
