@@ -10,10 +10,10 @@ from typing import Any, Literal
 import attrs
 
 from scorecard import hookimpl
+from scorecard.evidence import renderer
 from scorecard.numbers import fmt, to_fraction
 from scorecard.ruleset import require_source
 from scorecard.schema import SchemaError
-from scorecard.evidence import renderer
 from scorecard.types import Aggregate, Evidence, Line, Measure, MetricType
 
 from .._common import check_match, require_types
