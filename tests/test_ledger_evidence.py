@@ -136,7 +136,8 @@ def test_a_tampered_evidence_row_is_reported(month, sql):
     conn.close()
     ver = cli_run("verify", "--db", db)
     assert ver.exit_code == 1
-    assert "its explanation lines or their evidence rows were changed" in ver.output
+    assert "its explanation lines were changed, added or removed (or the evidence rows " \
+           "behind them)" in ver.output
     exp = cli_run("explain", "E1", "-c", cfg)
     assert exp.exit_code == 1 and "TAMPERED" in exp.output
 
@@ -145,17 +146,18 @@ def test_json_carries_evidence_as_data_and_sentences_on_request(month):
     cfg = month / "scorecard.toml"
     r = cli_run("evaluate", "-c", cfg, "-p", "2026-10", "--format", "json")
     assert r.exit_code == 0, r.output
+    assert r.stdout.count("\n") == 1  # compact: one line (docs/json.md)
     e1 = next(x for x in json.loads(r.stdout)["results"] if x["employee_id"] == "E1")
     assert e1["evidence"] == [
-        {"rule": "response_time", "source": "contacts", "line": 3, "ref": "B3",
-         "at": "2026-10-05 11:00:00", "value": 301, "limit": 300, "kind": 0,
-         "case": "busy-period wait", "verdict": "breach"},
-        {"rule": "response_time", "source": "contacts", "line": 4, "ref": "B4",
-         "at": "2026-10-05 12:00:00", "value": 21, "limit": 20, "kind": 1,
-         "case": "phone answer", "verdict": "breach"},
-        {"rule": "handling_time", "source": "contacts", "line": 5, "ref": "B6",
-         "at": "2026-10-06 12:00:10", "value": 960, "limit": 900, "kind": 0,
-         "case": "simple case", "verdict": "breach"}]
+        {"rule": "response_time", "source": "contacts", "verdict": "breach",
+         "columns": ["line", "ref", "at", "value", "limit", "case"],
+         "rows": [[3, "B3", "2026-10-05 11:00:00", 301, 300, "busy-period wait"],
+                  [4, "B4", "2026-10-05 12:00:00", 21, 20, "phone answer"]]},
+        {"rule": "handling_time", "source": "contacts", "verdict": "breach",
+         "columns": ["line", "ref", "at", "value", "limit", "case"],
+         "rows": [[5, "B6", "2026-10-06 12:00:10", 960, 900, "simple case"]]}]
+    e2 = next(x for x in json.loads(r.stdout)["results"] if x["employee_id"] == "E2")
+    assert e2["evidence"] == []  # no breach, no counted row
     texts = [ln["text"] for ln in e1["explanation"]]
     # busy rows B1, B3 (1 over 5 min), phone rows B4, B6 (1 over 20 s)
     assert "response_time: 2 breach(es) in 4 row(s) — busy-period wait: 1/2 over 5 min; " \

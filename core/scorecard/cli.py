@@ -347,7 +347,8 @@ def _flag_counts(rows) -> str:
                                   for k in sorted(counts))) if counts else ""
 
 
-def _result_document(rows, title, payload, csv_extra, style, meta=None) -> Document:
+def _result_document(rows, title, payload, csv_extra, style, meta=None,
+                     compact=False) -> Document:
     """The ranked results as every command shows them: a flags column (and their counts below
     the table) when a flag was raised."""
     counts = _flag_counts(rows)
@@ -356,7 +357,7 @@ def _result_document(rows, title, payload, csv_extra, style, meta=None) -> Docum
         + csv_extra
     return Document(rows, cols, headers=heads, title=title, payload=payload,
                     csv_columns=csv_cols, footer=[counts] if counts else [], meta=meta or {},
-                    **style)
+                    compact=compact, **style)
 
 
 def _ranked(rows):
@@ -472,7 +473,7 @@ def _print_evaluation(ev, fmt_, output, ledger=True, sentences=False):
          "completeness": ev.completeness.as_dict() if ev.completeness is not None else None,
          "results": results},
         [f"item:{i}" for i in item_ids], style_of(ev.ruleset),
-        {"period": ev.period.key, "run_id": ev.run_id}), fmt_, output)
+        {"period": ev.period.key, "run_id": ev.run_id}, compact=True), fmt_, output)
 
 
 def _pick_run(store, config, run, period):

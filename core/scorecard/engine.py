@@ -736,9 +736,11 @@ def _text(value):
     few distinct fractions of a run (points, maxima, rates) formatted once each."""
     c = value.__class__
     if c is Fraction:
-        if value.denominator == 1:
-            return str(value.numerator)
-        key = (value.numerator, value.denominator)
+        # Fraction's own slots: its numerator/denominator properties are Python calls
+        num, den = value._numerator, value._denominator
+        if den == 1:
+            return str(num)
+        key = (num, den)
         text = _TEXTS.get(key)
         if text is None:
             if len(_TEXTS) > 100_000:
@@ -780,7 +782,9 @@ def result_rows(run_id, ev: Evaluation, ledger: bool = True):
         })
         for n, o in enumerate(er.items):
             it = o.item
-            lost = (it.max - o.points) if it.max is not None and o.points is not None else None
+            # whole numbers as ints: the same text, without Fraction arithmetic per item
+            lost = (lean(it.max) - lean(o.points)) if it.max is not None and \
+                o.points is not None else None
             items.append({
                 "run_id": run_id, "employee_id": e["employee_id"], "item_id": it.id,
                 "ord": n, "kind": "item", "label": it.label, "label_zh": it.label_zh,

@@ -245,10 +245,12 @@ def placeholder_uses(lines) -> set:
 
 
 def as_data(er) -> list[dict]:
-    """One employee's evidence rows as data (``evaluate --format json``; docs/json.md): in
-    ledger order, each ``{"rule", "source", "line", "ref", "at", "value", "limit", "kind",
-    "case", "points", "note"}`` without the empty ones (``at``: the record's time as text,
-    ``case``: the label of ``kind`` when the rule has case labels, ``limit``: ``lim``)."""
+    """One employee's evidence as data (``evaluate --format json``; docs/json.md): one entry per
+    rule with rows, in ledger order: ``{"rule", "source", "verdict", "columns", "rows"}``, each
+    row a list of the values of ``columns``: ``line`` (of the source file), ``ref`` (the
+    record's id), ``at`` (its time, as text), ``value`` (measured), ``limit``, ``case`` (the label
+    of the rule's case; ``kind``, its index, when the rule has no labels), ``points``, ``note``;
+    a column no row has is left out."""
     from .columns import format_timestamp
     from .types import Evidence
 
@@ -259,12 +261,18 @@ def as_data(er) -> list[dict]:
     for ln in er.lines:
         if type(ln) is not Evidence:
             continue
+        rows = book.rows(book.add(ln), er.employee_id)
+        if not rows:
+            continue
         labels = ln.args.get("labels")
-        for r in book.rows(book.add(ln), er.employee_id):
-            d = {"rule": ln.rule, "source": ln.source, "line": r.line, "ref": r.ref,
-                 "at": None if r.at is None else format_timestamp(r.at), "value": r.value,
-                 "limit": r.lim, "kind": r.kind,
-                 "case": labels[r.kind] if labels and r.kind is not None else None,
-                 "points": r.points, "note": r.note, "verdict": ln.args.get("verdict")}
-            out.append({k: v for k, v in d.items() if v is not None})
+        full = [(r.line, r.ref, None if r.at is None else format_timestamp(r.at), r.value,
+                 r.lim, labels[r.kind] if labels and r.kind is not None else r.kind,
+                 r.points, r.note) for r in rows]
+        names = ("line", "ref", "at", "value", "limit", "case" if labels else "kind", "points",
+                 "note")
+        keep = [i for i in range(len(names)) if any(x[i] is not None for x in full)]
+        entry = {"rule": ln.rule, "source": ln.source, "verdict": ln.args.get("verdict"),
+                 "columns": [names[i] for i in keep],
+                 "rows": [[x[i] for i in keep] for x in full]}
+        out.append({k: v for k, v in entry.items() if v is not None})
     return out

@@ -21,6 +21,7 @@ renderer: they carry the values as the command gives them (:func:`dec_text`: exa
 text when it terminates, else 4 places; stored results keep ``n/d``).
 """
 
+import json
 import os
 import sys
 import tempfile
@@ -67,6 +68,9 @@ class Document:
     places: int = 2
     mode: str = "half_up"
     sheets: list = attrs.Factory(list)
+    #: JSON on one line, without indentation: for documents a program reads (``evaluate``'s
+    #: results can be tens of MB, and indenting them costs more than encoding them)
+    compact: bool = False
 
     def json_document(self):
         if self.payload is not None:
@@ -173,6 +177,9 @@ def _html_text(doc: Document) -> str:
 
 
 def _json_text(doc: Document) -> str:
+    if doc.compact:
+        return json.dumps(doc.json_document(), ensure_ascii=False, separators=(",", ":"),
+                          default=str) + "\n"
     return to_json(doc.json_document()) + "\n"
 
 

@@ -140,6 +140,20 @@ def numeric(text):
     """The float of an exact decimal or fraction text (``"85.13"``, ``"289/3"``), or None."""
     if text is None or text == "":
         return None
+    got = _NUMERIC.get(text)
+    if got is not None:
+        return got
+    if len(_NUMERIC) > 100_000:
+        _NUMERIC.clear()
+    got = _NUMERIC[text] = _numeric(text)
+    return got
+
+
+#: a run's numbers repeat (points, maxima, scores): each text converted once
+_NUMERIC: dict = {}
+
+
+def _numeric(text):
     if text.__class__ is str and "/" not in text and text[-1:].isdigit():
         # a decimal text: float() rounds it correctly, as float(Fraction(text)) does, without
         # building the Fraction (one per stored number: most of record()'s time otherwise)
@@ -720,9 +734,8 @@ class Store:
                 ev = self.conn.execute(
                     "SELECT EXISTS (SELECT 1 FROM evidence WHERE run_id = ?) OR EXISTS (SELECT 1 "
                     "FROM evidence_groups WHERE run_id = ?)", [run_id, run_id]).fetchone()[0]
-                problems.append("its explanation lines or their evidence rows were changed, "
-                                "added or removed" if ev else
-                                "its explanation lines were changed, added or removed")
+                problems.append("its explanation lines were changed, added or removed"
+                                + (" (or the evidence rows behind them)" if ev else ""))
             if _seal(run, rows, ledger, columns, self._prev_seal(run_id)) != seal:
                 problems.append("its runs row (or the seal chain before it) was changed")
             return problems
