@@ -11,7 +11,7 @@ from blockkit import run
 from scorecard import hookimpl
 from scorecard.bundles import bundles
 from scorecard.engine import evaluate, result_rows
-from scorecard.errors import EvaluationError
+from scorecard.errors import DataError, EvaluationError
 from scorecard.periods import Period
 from scorecard.ruleset import load_ruleset
 from scorecard.store import Store
@@ -204,3 +204,69 @@ def test_a_declaration_that_is_not_an_aggregate_is_refused(tmp_path):
     assert "plugin 'scan-test', metric type 'test_not_an_aggregate', aggregates() for rule " \
            "scorecards.s.items[3] returned 'x': 'SUM(n)'; expected a str name and a " \
            "scorecard.types.Aggregate" in str(e.value)
+
+
+# -- limit_breaches in the fused scan: the checks and the packed per-case counts ---------------
+
+LIMIT_SRC = """
+[sources.cases]
+path = "cases.csv"
+period_by = "received"
+[sources.cases.columns]
+case_id = "str"
+employee_id = "str"
+channel = "enum:phone|online|email"
+received = "timestamp"
+closed = "timestamp?"
+"""
+LIMIT_CARD = """
+[[scorecards.s.items]]
+id = "late"
+type = "limit_breaches"
+source = "cases"
+start = "received"
+end = "closed"
+ref_column = "case_id"
+cases = [
+  { when = { channel = "phone" }, limit = "20 s", label = "phone" },
+  { when = { channel = "online" }, limit = "1 min", label = "online" },
+  { when = { channel = "email" }, limit = "24 h", label = "email" },
+]
+"""
+# E1: c1 20 s (met: at the limit), c2 21 s (breach), c3 1 min (met), c4 e-mail 25 h (breach);
+# E2: c5 phone 5 s (met)
+LIMIT_ROWS = """\
+case_id,employee_id,channel,received,closed
+c1,E1,phone,2026-10-01 08:00:00,2026-10-01 08:00:20
+c2,E1,phone,2026-10-01 09:00:00,2026-10-01 09:00:21
+c3,E1,online,2026-10-02 10:00:00,2026-10-02 10:01:00
+c4,E1,email,2026-10-03 10:00:00,2026-10-04 11:00:00
+c5,E2,phone,2026-10-05 10:00:00,2026-10-05 10:00:05
+"""
+
+
+@pytest.mark.parametrize("ledger", [True, False])
+def test_a_row_ending_before_it_starts_is_named_by_the_fused_count(tmp_path, ledger):
+    # line 7: closed one minute before received (the flag rides on the fused count)
+    rows = LIMIT_ROWS + "c6,E2,online,2026-10-06 10:00:00,2026-10-06 09:59:00\n"
+    with pytest.raises(DataError) as e:
+        run(tmp_path, LIMIT_SRC, LIMIT_CARD, {"cases.csv": rows}, ledger=ledger)
+    assert "cases.csv:7:closed: closed is before received; correct one" in e.value.message
+
+
+def test_packed_case_counts_equal_the_counting_query(tmp_path, monkeypatch):
+    ev = run(tmp_path, LIMIT_SRC, LIMIT_CARD, {"cases.csv": LIMIT_ROWS})
+    e1 = ev.result("E1").item("late").measure
+    # 2 breaches in 4 rows: phone 1/2 (c2), online 0/1, e-mail 1/1 (c4)
+    assert e1.value == 2 and e1.data == {"rows": 4, "breaches": 2}
+    assert e1.lines[0].text == ("late: 2 breach(es) in 4 row(s) — phone: 1/2 over 20 s; "
+                                "online: 0/1 over 1 min; email: 1/1 over 24 h")
+    packed = result_rows(None, ev, True)
+    # one bit a field: E1's 4 rows do not fit, so the per-case counts (and the check for rows
+    # ending before they start) come from queries of their own; the ledger reads the same
+    from scorecard_plugins.metrics import breaches
+
+    monkeypatch.setattr(breaches, "_case_bits", lambda ctx, p, cases: 1)
+    rs = load_ruleset(tmp_path / "scorecard.toml")
+    again = evaluate(ev.store, rs, Period.parse("2026-10"), ingest_first=False)
+    assert result_rows(None, again, True) == packed

@@ -59,11 +59,17 @@ BUSY_MODES = ("replace", "additional", "discretionary")
 BACKWARDS = 1 << 32
 
 
-def _case_bits(cases: int) -> int:
-    """Bits per case when each case's counts are packed into one 62-bit number (0: too many
-    cases to pack usefully)."""
-    bits = min(31, 62 // max(cases, 1))
-    return bits if bits >= 8 else 0
+def _case_bits(ctx, p, cases: int) -> int:
+    """Bits per field when each case's counts, and the rows ending before they start, are packed
+    into one number, a field each; 0: do not pack. The fields are sized so that no SUM can
+    overflow SQLite's 64-bit integers whatever the data: the source's row count (its ingest
+    record) bounds every field, so ``rows × 2**(bits × cases)`` stays below 2**62. A field is
+    exact while an employee has fewer than 2**bits rows, which compute checks."""
+    rec = ctx.store.ingest_record(ctx.ruleset.dataset, p.source)
+    if rec is None or rec["rows"] is None:
+        return 0
+    bits = min(31, (62 - int(rec["rows"]).bit_length()) // max(cases, 1))
+    return bits if bits >= 6 else 0
 
 
 def _covers_every_row(rs, p) -> bool:
@@ -180,20 +186,24 @@ class LimitBreaches(MetricType):
                                     for (cond, _), lim in zip(conds, limits, strict=True))
                  + " END")
         out = {f"{prefix}rows": Aggregate(p.source, "COUNT(*)") if m_sql == "1" else
-               agg("SUM", "1"),
-               f"{prefix}breaches": agg("SUM", f"CASE WHEN [{p.end}] < [{p.start}] THEN "
-                                               f"{BACKWARDS} ELSE {elapsed} > {limit} END",
-                                        case_p)}
+               agg("SUM", "1")}
         if not _covers_every_row(ctx.ruleset, p):
             out[f"{prefix}uncovered"] = agg(
                 "MIN", "CASE " + " ".join(f"WHEN {cond} THEN NULL" for cond, _ in conds)
                 + " ELSE _line END", case_p)
-        bits = _case_bits(len(limits))
-        if ctx.ledger and bits:
-            # each case's rows and breaches for the summary line, packed ``bits`` bits a case
-            # into one number (exact while an employee has fewer than 2**bits rows: compute
-            # checks, and counts by a query of its own otherwise)
-            out[f"{prefix}case_rows"] = agg("SUM", "CASE " + " ".join(
+        bits = _case_bits(ctx, p, len(limits)) if ctx.ledger else 0
+        if not bits:
+            out[f"{prefix}breaches"] = agg("SUM", f"CASE WHEN [{p.end}] < [{p.start}] THEN "
+                                                  f"{BACKWARDS} ELSE {elapsed} > {limit} END",
+                                           case_p)
+        else:
+            # The summary line needs each case's rows and breaches: packed ``bits`` bits a case
+            # into two numbers (exact while an employee has fewer than 2**bits rows: compute
+            # checks, and counts by a query of its own otherwise). The rows ending before they
+            # start take the field above the cases' in the first, and the breaches add up from
+            # the second: two aggregates instead of three.
+            out[f"{prefix}case_rows"] = agg("SUM", f"CASE WHEN [{p.end}] < [{p.start}] THEN "
+                                                   f"{1 << bits * len(conds)} " + " ".join(
                 f"WHEN {cond} THEN {1 << bits * i}" for i, (cond, _) in enumerate(conds))
                 + " END", case_p)
             out[f"{prefix}case_breaches"] = agg("SUM", "CASE " + " ".join(
@@ -284,13 +294,20 @@ class LimitBreaches(MetricType):
         # and breaches per employee, whether a row ends before it starts and the first line of
         # a row no case covers (errors, in that order, as in the other mode).
         got = ctx.aggregated(item)
-        br = got[f"{prefix}breaches"]
-        if any(v is not None and v >= BACKWARDS for v in br.values()):
-            self._backwards(ctx, item, p, where, params)  # raises, naming the first line
+        rows = got[f"{prefix}rows"]
+        br = got.get(f"{prefix}breaches")
+        if br is not None:
+            if any(v is not None and v >= BACKWARDS for v in br.values()):
+                self._backwards(ctx, item, p, where, params)  # raises, naming the first line
+        else:  # packed (with the ledger): the flag is the field above the cases'
+            bits = _case_bits(ctx, p, len(limits))
+            top = bits * len(limits)
+            if not self._fits(rows, bits) or any(v and v >> top for v in
+                                                 got[f"{prefix}case_rows"].values()):
+                self._backwards(ctx, item, p, where, params)  # raises if there is one
         if f"{prefix}uncovered" in got:
             self._uncovered(ctx, item, p, sorted(v for v in got[f"{prefix}uncovered"].values()
                                                  if v is not None))
-        rows = got[f"{prefix}rows"]
         if not ctx.ledger:
             out = {}
             for eid in ctx.employees:
@@ -323,8 +340,8 @@ class LimitBreaches(MetricType):
                      case_params):
         """``{employee_id: {case: (rows, breaches)}}`` (cases with rows only), unpacked from the
         fused scan, or counted by a query of its own when a count may not fit its bits."""
-        bits = _case_bits(len(limits))
-        if bits and all((n or 0) < 1 << bits for n in rows.values()):
+        bits = _case_bits(ctx, p, len(limits)) if f"{prefix}case_rows" in got else 0
+        if bits and self._fits(rows, bits):
             mask, counts = (1 << bits) - 1, {}
             packed_b = got[f"{prefix}case_breaches"]
             for eid, packed in got[f"{prefix}case_rows"].items():
@@ -346,6 +363,11 @@ class LimitBreaches(MetricType):
                 f"WHERE {where}) WHERE c >= 0 GROUP BY employee_id, c", case_params + params):
             counts.setdefault(eid, {})[c] = (n, b or 0)
         return counts
+
+    @staticmethod
+    def _fits(rows, bits) -> bool:
+        """Whether every employee's rows fit a packed field of ``bits`` bits."""
+        return bool(bits) and all((n or 0) < 1 << bits for n in rows.values())
 
     def _labels(self, p):
         """Each case's label for the ledger (its own, or its conditions)."""
