@@ -366,6 +366,7 @@ class Rate(MetricType):
         sn, sd = p.scale.numerator, p.scale.denominator
         zero = Fraction(0)
         whole: dict[int, Fraction] = {}
+        said: dict[tuple, tuple] = {}  # (numerator, denominator) -> the ledger line
         out = {}
         for eid in ctx.employees:
             d = den.get(eid) or 0
@@ -379,8 +380,12 @@ class Rate(MetricType):
                 continue
             n = num[eid] or 0
             v = Fraction(n * sn, d * sd)
-            lines = (Line(item.id, f"{item.id}: rate {n}/{d} × {fmt(p.scale)} = {fmt(v)}"),) \
-                if ctx.ledger else ()
+            lines = ()
+            if ctx.ledger:  # the line depends only on the two counts: made once per pair
+                lines = said.get((n, d))
+                if lines is None:
+                    lines = said[(n, d)] = (Line(item.id, f"{item.id}: rate {n}/{d} × "
+                                                          f"{fmt(p.scale)} = {fmt(v)}"),)
             fn, fd = whole.get(n), whole.get(d)  # counts repeat: one immutable Fraction each
             if fn is None:
                 fn = whole[n] = Fraction(n)

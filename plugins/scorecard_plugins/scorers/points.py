@@ -153,6 +153,7 @@ class Shortfall(Scorer):
         per_step = lean(p.per_step)
         default = None  # the item's own base and its words: the same for everyone without a mark
         shared: dict[int, Scored] = {}  # without the ledger: one immutable Scored per points
+        lined: dict[tuple, Scored] = {}  # with it: one per (value, base's words)
         top = lean(item.max) if item.max is not None else None
         for eid, m in measures.items():
             if eid in marks:
@@ -171,6 +172,13 @@ class Shortfall(Scorer):
                                                           f"{base_text} → {fmt(pts)}", pts),)
                                       if ledger else ())
                 continue
+            if ledger:
+                # the points and their line depend only on the value and the base's words:
+                # rates repeat (small counts), so an immutable Scored is shared per pair
+                got = lined.get((m.value, base_text))
+                if got is not None:
+                    out[eid] = got
+                    continue
             steps = _steps_below(m.value, p.target, p.step)
             raw = lean(base) - steps * per_step
             if not ledger:
@@ -188,10 +196,10 @@ class Shortfall(Scorer):
             else:
                 why = (f"{fmt(m.value)} < target {fmt(p.target)}: ⌈({fmt(p.target)} − "
                        f"{fmt(m.value)}) / {fmt(p.step)}⌉ = {steps} step(s)")
-            out[eid] = Scored(pts, (Line(item.id, f"{item.id}: {why}; {base_text} − {steps} × "
-                                                  f"{fmt(p.per_step)} = {fmt(raw)}"
-                                                  f"{_clamp_text(item, raw, pts)} → {fmt(pts)}",
-                                         pts),))
+            out[eid] = lined[(m.value, base_text)] = Scored(
+                pts, (Line(item.id, f"{item.id}: {why}; {base_text} − {steps} × "
+                                    f"{fmt(p.per_step)} = {fmt(raw)}"
+                                    f"{_clamp_text(item, raw, pts)} → {fmt(pts)}", pts),))
         return out
 
 
