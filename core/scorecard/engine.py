@@ -692,11 +692,12 @@ def _refuse_no_activity(rs, sc, period, idle):
 
 def _signed_sum(terms) -> str:
     """``a 9 + b 10 − c 2``: each term with its own sign, so a negative item reads as one."""
-    out = ""
-    for i, (name, v) in enumerate(terms):
-        sign = "−" if v < 0 else "+"
-        out += (f"{'−' if v < 0 else ''}" if i == 0 else f" {sign} ") + f"{name} {fmt(abs(v))}"
-    return out
+    parts = []
+    for name, v in terms:
+        neg = v < 0
+        text = f"{name} {fmt(-v if neg else v)}"
+        parts.append((" − " if neg else " + ") + text if parts else ("−" + text if neg else text))
+    return "".join(parts)
 
 
 def value_points(item, measure: Measure) -> Scored:
