@@ -460,8 +460,9 @@ def _python_checks(batch, checks) -> set:
 def _load_staged(conn, rows, table, names, positions, width, plan, convert_row, file, key,
                  problems, progress, cols_types=()):
     """Load one source through a staging table: the rows' text goes in as it is (BATCH rows at
-    a time, so memory does not grow with the file), one INSERT ... SELECT converts and checks
-    every cell in SQL into the typed table, and only the rows SQL does not take (another
+    a time, so memory does not grow with the file), the text, enum and boolean columns checked
+    by Python a whole column at a time on the way, then one INSERT ... SELECT converts and
+    checks the other cells in SQL into the typed table; only the rows not taken (another
     spelling Python accepts, or a problem) are converted in Python, by the same code and with
     the same messages as row by row. Duplicate keys are found in SQL after the load. Every
     problem goes to ``problems`` in line order, as the row-by-row path reports them; the rows
