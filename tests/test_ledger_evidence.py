@@ -244,3 +244,25 @@ describe = ["topic", "weight"]
         [ln.text for ln in e1.explained()]
     assert ev.store.conn.execute("SELECT count(*) FROM evidence WHERE run_id = ?",
                                  [ev.run_id]).fetchone() == (3,)  # E1's two rows, E2's one
+
+
+def test_a_group_run_stores_the_same_ledger(month, tmp_path):
+    """scorecard sites (run_group): the site is evaluated in an in-memory store and its rows
+    shipped to the caller's store; its breaches read as an evaluation recorded in place."""
+    from scorecard import group
+
+    rs = load_ruleset(month / "scorecard.toml")
+    here = Store(tmp_path / "here.db")
+    ev = record(here, evaluate(here, rs, Period.parse("2026-10")))
+    expected = {e: [ln["text"] for ln in here.explanations(ev.run_id, e)] for e in ("E1", "E2")}
+    assert any(t.endswith(": breach") for t in expected["E1"])
+    run = group.run_group([str(month / "scorecard.toml")], "2026-10", workers=1,
+                          db=tmp_path / "group.db")
+    assert [o["ok"] for o in run.outcomes] == [True]
+    there = Store(tmp_path / "group.db")
+    run_id = run.run_ids[0]
+    assert {e: [ln["text"] for ln in there.explanations(run_id, e)] for e in expected} == \
+        expected
+    assert there.conn.execute("SELECT count(*) FROM evidence WHERE run_id = ?",
+                              [run_id]).fetchone() == (3,)  # B3, B4, B6
+    assert there.check_run(run_id) == []
