@@ -82,7 +82,7 @@ def sqlite_source(tmp_path, select):
     conn.execute('CREATE TABLE "my ""marks""" (employee_id TEXT, n INTEGER)')
     conn.execute("INSERT INTO \"my \"\"marks\"\"\" VALUES ('E1', 2), ('E2', 3)")
     conn.execute("CREATE TABLE victim (employee_id TEXT, n INTEGER)")
-    conn.execute("INSERT INTO victim VALUES ('E1', 1000)")
+    conn.execute("INSERT INTO victim VALUES ('E1', 987123)")  # a number no temp path holds
     conn.commit()
     conn.close()
     (d / "scorecard.toml").write_text(SQLITE_RULESET.format(select=select), encoding="utf-8")
@@ -101,7 +101,7 @@ def test_a_table_name_cannot_read_another_table(tmp_path):
     r = cli_run("evaluate", "-c", d / "scorecard.toml", "-p", "2026-10")
     assert r.exit_code == 2
     assert "no such table: marks] UNION SELECT employee_id, n FROM [victim" in r.output
-    assert "1000" not in r.output
+    assert "987123" not in r.output
 
 
 @pytest.mark.parametrize("query, made", [
@@ -122,7 +122,7 @@ def test_a_query_may_only_read(tmp_path, query, made):
     if made:
         assert not (d / made).exists()
     conn = sqlite3.connect(d / "src.db")
-    assert conn.execute("SELECT * FROM victim").fetchall() == [("E1", 1000)]
+    assert conn.execute("SELECT * FROM victim").fetchall() == [("E1", 987123)]
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     conn.close()
 
@@ -132,7 +132,7 @@ def test_a_reading_query_works(tmp_path):
                                 "n * 2 AS n FROM t\"")
     r = cli_run("evaluate", "-c", d / "scorecard.toml", "-p", "2026-10", "--format", "csv")
     assert r.exit_code == 0, r.output
-    assert "E1,Ann,agent,,2000.00" in r.output  # 1000 × 2
+    assert "E1,Ann,agent,,1974246.00" in r.output  # 987123 × 2
 
 
 def test_csv_output_neutralises_formulas(tmp_path):
