@@ -168,23 +168,23 @@ class Book:
     def shipped(self, uses) -> dict:
         """The book's groups and rows as plain data, for a run stored by another process (a
         group run's worker): ``uses`` is ``{(group, employee_id)}`` of the placeholders kept."""
-        rows = []
-        for g, *row in self.conn.execute(
-                f"SELECT grp, employee_id, id, {', '.join(EVIDENCE_COLUMNS)} FROM temp.{TEMP} "
-                f"WHERE book = ? ORDER BY employee_id, grp, id", (self.token,)):
-            if (g, row[0]) in uses:
-                rows.append((row[0], g, *row[1:]))
+        self.mark_used(uses)
+        rows = self.conn.execute(f"SELECT {self._kept()}", (self.token,)).fetchall()
         return {"groups": self.group_rows(), "rows": rows}
 
     def copy_sql(self, run_id):
         """``(sql, params)`` copying the kept rows (see :meth:`mark_used`) into ``evidence``."""
-        cols = ", ".join(EVIDENCE_COLUMNS)
+        return (f"INSERT INTO evidence (run_id, employee_id, grp, n, "
+                f"{', '.join(EVIDENCE_COLUMNS)}) SELECT ?, {self._kept()}", (run_id, self.token))
+
+    def _kept(self) -> str:
+        """``employee_id, grp, n, <columns> FROM ...`` of the rows of the placeholders kept (see
+        :meth:`mark_used`), in stored order; its one parameter is the book's token."""
         tcols = ", ".join(f"t.{c}" for c in EVIDENCE_COLUMNS)
-        return (f"INSERT INTO evidence (run_id, employee_id, grp, n, {cols}) SELECT ?, "
-                f"t.employee_id, t.grp, t.id, {tcols} FROM temp.{TEMP} t JOIN "
+        return (f"t.employee_id, t.grp, t.id, {tcols} FROM temp.{TEMP} t JOIN "
                 f"temp.{TEMP}_use u ON u.book = t.book AND u.grp = t.grp AND "
                 f"u.employee_id = t.employee_id WHERE t.book = ? "
-                f"ORDER BY t.employee_id, t.grp, t.id", (run_id, self.token))
+                f"ORDER BY t.employee_id, t.grp, t.id")
 
     def mark_used(self, uses):
         """Note which ``(group, employee_id)`` placeholders the run keeps."""
