@@ -120,9 +120,6 @@ class Book:
         self._rows = self._filled = None
         return grp
 
-    def group(self, ev) -> int:
-        return self.groups[id(ev)]
-
     def filled(self, grp, employee_id) -> bool:
         """Whether the group has rows for the employee (a placeholder without any is not
         stored: it would render nothing)."""
@@ -209,8 +206,7 @@ def placeholder_ref(grp: int) -> str:
 def stored_lines(conn, run_id, employee_id, lines: list[dict]) -> list[dict]:
     """A stored run's explanation rows of one employee with each placeholder (``text`` NULL,
     ``ref`` ``evidence:<group>``) replaced by its rendered lines, numbered 1.. again."""
-    if not any(ln["text"] is None and (ln["ref"] or "").startswith(PLACEHOLDER)
-               for ln in lines):
+    if not any(_placeholder_group(ln) is not None for ln in lines):
         return lines
     from .numbers import to_text
 
@@ -223,9 +219,8 @@ def stored_lines(conn, run_id, employee_id, lines: list[dict]) -> list[dict]:
         by_grp.setdefault(g, []).append(EvidenceRow(*row))
     out = []
     for ln in lines:
-        ref = ln["ref"] or ""
-        if ln["text"] is None and ref.startswith(PLACEHOLDER):
-            g = int(ref[len(PLACEHOLDER):])
+        g = _placeholder_group(ln)
+        if g is not None:
             rule, name, args = groups.get(g, (ln["rule"], "?", {}))
             for x in render_rows(rule, name, args, by_grp.get(g, [])):
                 out.append({"seq": None, "rule": x.rule, "text": x.text,
@@ -237,11 +232,19 @@ def stored_lines(conn, run_id, employee_id, lines: list[dict]) -> list[dict]:
     return out
 
 
+def _placeholder_group(ln) -> int | None:
+    """The group of an explanation row that is a placeholder (``text`` NULL, ``ref``
+    ``evidence:<group>``), else None."""
+    ref = ln["ref"]
+    if ln["text"] is None and ref and ref.startswith(PLACEHOLDER):
+        return int(ref[len(PLACEHOLDER):])
+    return None
+
+
 def placeholder_uses(lines) -> set:
     """``{(group, employee_id)}`` of the placeholder rows among explanation rows."""
-    n = len(PLACEHOLDER)
-    return {(int(ln["ref"][n:]), ln["employee_id"]) for ln in lines
-            if ln["text"] is None and (ln["ref"] or "").startswith(PLACEHOLDER)}
+    return {(g, ln["employee_id"]) for ln in lines  # (text first: most rows have one)
+            if ln["text"] is None and (g := _placeholder_group(ln)) is not None}
 
 
 def as_data(er) -> list[dict]:
