@@ -321,20 +321,16 @@ class LimitBreaches(MetricType):
         elapsed = self._elapsed(ctx, p)
         inner = (f"SELECT employee_id, _line, {ref} AS ref, [{p.start}] AS s, [{p.end}] AS e, "
                  f"{elapsed} AS elapsed, {case_expr} AS c FROM {t} WHERE {where}")
-        allp = case_params + params
-        lines: dict[str, list] = {}
-        if ctx.ledger:
-            # every breach of every employee is one evidence row, selected in SQL when the
-            # evaluation ends and rendered (render_breach) only when someone reads the ledger
-            evidence = Evidence(
-                item.id, BREACH_RENDERER,
-                f"SELECT employee_id, _line AS line, ref, s AS at, CASE WHEN e IS NULL THEN "
-                f"NULL ELSE elapsed END AS value, {lim_expr} AS lim, c AS kind FROM ({inner}) "
-                f"WHERE elapsed > {lim_expr} ORDER BY employee_id, s", tuple(allp),
-                {"item": item.id, "file": ctx.file(p.source), "labels": self._labels(p),
-                 "limits": [lim.text for lim in limits], "verdict": "breach"}, p.source)
-            lines = {eid: (evidence,) for eid in counts}
-        return self._measures(ctx, item, p, counts, lines)
+        # every breach of every employee is one evidence row, selected in SQL when the
+        # evaluation ends and rendered (render_breach) only when someone reads the ledger
+        evidence = Evidence(
+            item.id, BREACH_RENDERER,
+            f"SELECT employee_id, _line AS line, ref, s AS at, CASE WHEN e IS NULL THEN "
+            f"NULL ELSE elapsed END AS value, {lim_expr} AS lim, c AS kind FROM ({inner}) "
+            f"WHERE elapsed > {lim_expr} ORDER BY employee_id, s", tuple(case_params + params),
+            {"item": item.id, "file": ctx.file(p.source), "labels": self._labels(p),
+             "limits": [lim.text for lim in limits], "verdict": "breach"}, p.source)
+        return self._measures(ctx, item, p, counts, {eid: (evidence,) for eid in counts})
 
     def _case_counts(self, ctx, p, limits, got, prefix, rows, t, where, params, case_expr,
                      case_params):
