@@ -316,8 +316,7 @@ class LimitBreaches(MetricType):
             return out
         counts = self._case_counts(ctx, p, limits, got, prefix, rows, t, where, params,
                                    case_expr, case_params)
-        lim_expr = "CASE c " + " ".join(f"WHEN {i} THEN {lim.seconds}"
-                                        for i, lim in enumerate(limits)) + " END"
+        lim_expr = _case_limit(limits)
         elapsed = self._elapsed(ctx, p)
         inner = (f"SELECT employee_id, _line, {ref} AS ref, [{p.start}] AS s, [{p.end}] AS e, "
                  f"{elapsed} AS elapsed, {case_expr} AS c FROM {t} WHERE {where}")
@@ -350,8 +349,7 @@ class LimitBreaches(MetricType):
                     if n:
                         per[c] = (n, pb >> bits * c & mask)
             return counts
-        lim_expr = "CASE c " + " ".join(f"WHEN {i} THEN {lim.seconds}"
-                                        for i, lim in enumerate(limits)) + " END"
+        lim_expr = _case_limit(limits)
         counts = {}
         for eid, c, n, b in ctx.query(
                 f"SELECT employee_id, c, COUNT(*), SUM(elapsed > {lim_expr}) FROM (SELECT "
@@ -414,6 +412,12 @@ class LimitBreaches(MetricType):
                     item.id, f"{item.id}: {r or ctx.ref(p.source, line)} ({labels[c]}) received "
                              f"{ctx.timestamp(s)}, {how}: breach", ref=ctx.ref(p.source, line)))
         return self._measures(ctx, item, p, counts, lines)
+
+
+def _case_limit(limits) -> str:
+    """SQL of the limit in seconds of a row's case ``c`` (its index among the cases)."""
+    return "CASE c " + " ".join(f"WHEN {i} THEN {lim.seconds}"
+                                for i, lim in enumerate(limits)) + " END"
 
 
 #: the renderer of limit_breaches' evidence rows (scorecard.evidence)
