@@ -172,8 +172,8 @@ class Count(MetricType):
                 rec = dict(zip(cols, vals, strict=True))
                 ref = str(rec[p.ref_column]) if p.ref_column else ctx.ref(p.source, line)
                 what = ", ".join(f"{c} {rec[c]}" for c in p.describe)
-                n = f" ×{fmt(sum(to_fraction(rec[c]) for c in p.sums if rec[c] is not None))}" \
-                    if len(p.sums) > 1 else f" ×{rec[p.sums[0]]}" if p.sums else ""
+                # only several summed columns come here (an evidence row holds one value)
+                n = f" ×{fmt(sum(to_fraction(rec[c]) for c in p.sums if rec[c] is not None))}"
                 lines.setdefault(eid, []).append(
                     Line(item.id, f"{item.id}: {ref}{n}{' (' + what + ')' if what else ''}",
                          ref=ctx.ref(p.source, line)))
