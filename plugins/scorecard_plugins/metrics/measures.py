@@ -175,8 +175,7 @@ class Count(MetricType):
                 # only several summed columns come here (an evidence row holds one value)
                 n = f" ×{fmt(sum(to_fraction(rec[c]) for c in p.sums if rec[c] is not None))}"
                 lines.setdefault(eid, []).append(
-                    Line(item.id, f"{item.id}: {ref}{n}{' (' + what + ')' if what else ''}",
-                         ref=ctx.ref(p.source, line)))
+                    _counted_line(item.id, ref, n, what, ctx.ref(p.source, line)))
         out = {}
         empty = p.when_empty != 0
         # a whole count without evidence lines is the same immutable Measure for everyone
@@ -230,7 +229,12 @@ def render_counted(row, args) -> Line:
     n = f" ×{row.value}" if args["sum"] else ""
     what = ", ".join(f"{c} {v}" for c, v in zip(args["describe"], json.loads(row.note)
                                                  if row.note else (), strict=True))
-    item = args["item"]
+    return _counted_line(args["item"], ref, n, what, where)
+
+
+def _counted_line(item, ref, n, what, where) -> Line:
+    """One counted row's line, made from a stored evidence row or in place: ``item: ref``, the
+    amount ``n`` (`` ×2`` or nothing) and the described columns ``what`` in brackets."""
     return Line(item, f"{item}: {ref}{n}{' (' + what + ')' if what else ''}", ref=where)
 
 
