@@ -130,7 +130,8 @@ class Count(MetricType):
         p = item.params
         where, params = ctx.where(p.source, p.match)
         where += _filled(p)
-        if self._decimal_sum(ctx, p):
+        decimal = self._decimal_sum(ctx, p)
+        if decimal:
             totals: dict = {}
             for eid, *vs in ctx.query(f"SELECT employee_id, {', '.join(f'[{c}]' for c in p.sums)}"
                                       f" FROM {ctx.table(p.source)} WHERE {where}", params):
@@ -159,8 +160,8 @@ class Count(MetricType):
                  "sum": bool(p.sums), "describe": list(p.describe)}, p.source)
             # an employee without a row of the source has no line (as before); one with rows
             # of other items only gets a placeholder that reads as nothing (and is not stored)
-            lines = {e: (evidence,) for e in ctx.aggregated(item)["total"]} \
-                if not self._decimal_sum(ctx, p) else {e: (evidence,) for e in totals}
+            lines = {e: (evidence,) for e in (totals if decimal else
+                                              ctx.aggregated(item)["total"])}
         elif ctx.ledger:
             cols = [c for c in (p.ref_column,) if c] + list(p.sums) + list(p.describe)
             sel = ", ".join(["employee_id", "_line"] + [f"[{c}]" for c in cols])
