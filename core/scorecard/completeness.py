@@ -19,6 +19,7 @@ import attrs
 from .columns import format_timestamp, make_converter
 from .errors import ScorecardError
 from .numbers import fmt, to_text
+from .scans import period_sources
 from .sql import quote
 from .store import source_table
 from .workdays import WorkCalendar
@@ -144,22 +145,18 @@ def _pct(f: Fraction) -> str:
 def activity_sources(rs, sc) -> list[str]:
     """The sources whose rows show activity for scorecard ``sc``: its ``active_when``, else
     every period-bound source with an employee_id."""
-    from .engine import _period_sources
-
-    return list(sc.active_when) or _period_sources(rs)
+    return list(sc.active_when) or period_sources(rs)
 
 
 def assess(store, rs, period, results=(), rows=None) -> Completeness:
     """The completeness of ``period``'s data in ``store`` for rule set ``rs``; ``results``
     (EmployeeResult) give the employees with no activity; ``rows``: ``{source: rows in the
     period}`` when the evaluation's scans have counted them already."""
-    from .engine import _period_sources
-
     activity = set()
     for sc in rs.scorecards.values():
         activity |= set(activity_sources(rs, sc))
     facts = [_source_facts(store, rs, period, src, src in activity, (rows or {}).get(src))
-             for src in _period_sources(rs)]
+             for src in period_sources(rs)]
     idle: dict[str, list] = {}
     for er in results:
         if er.status == "no_activity" or "no activity" in " ".join(er.notes):

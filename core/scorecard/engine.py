@@ -634,10 +634,6 @@ def _with_rows(ctx, src) -> set:
                                     f"WHERE {where}", params)}
 
 
-#: the activity sources (kept here: scorecard.completeness imports it from the engine)
-_period_sources = scans.period_sources
-
-
 def _plan(registry, store, rs, period, calendar, ledger, fuse) -> scans.Plan:
     """The fused scans of the evaluation (:mod:`scorecard.scans`): every rule's declared
     aggregates and ``active`` (``{source: {employee ids with a row in the period}}`` for the
