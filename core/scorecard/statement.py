@@ -465,7 +465,8 @@ def workbook(sts, rs) -> bytes:
             "text": ln.text, "points": ln.points, "file": ln.file, "line": ln.line}
            for s in sts for it in s.items if it.deducted for ln in it.lines]
     first = sts[0]
-    h = words_of(rs).header
+    words = words_of(rs)
+    h = words.header
     tables = [
         Table("Statements", summary, list(summary[0]) if summary else [],
               [h("employee_id"), h("name"), h("role"), h("level"), h("score"),
@@ -476,8 +477,8 @@ def workbook(sts, rs) -> bytes:
                        "rank": "0"}),
         Table("Items", items, ["employee_id", "item", "label", "label_en", "value", "points",
                                "max", "lost"],
-              [h("employee_id"), h("item_id"), words_of(rs).local_only("item_label", "label"),
-               "label" if words_of(rs).local else "label_en", h("measured"),
+              [h("employee_id"), h("item_id"), words.local_only("item_label", "label"),
+               "label" if words.local else "label_en", h("measured"),
                h("points", "points"), h("max", "max"), h("lost", "lost")],
               formats={"points": score_fmt, "max": score_fmt, "lost": score_fmt}),
         Table("Deductions", ded, ["employee_id", "item", "label", "text", "points", "file",
