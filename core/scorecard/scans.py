@@ -157,9 +157,9 @@ def _scan(registry, ctx, src, wanted, plan_, count=False):
     return eids, {w: columns[_key(w)] for w in wanted}, rows
 
 
-#: the key (and SQL, parameters) of the row count every activity scan carries
-_ROWS = ("COUNT(*)", repr(()))
+#: the SQL and parameters of the row count every activity scan carries, and its key (as _key)
 _ROWS_SQL = ("COUNT(*)", ())
+_ROWS = (_ROWS_SQL[0], repr(_ROWS_SQL[1]))
 
 
 def _key(w):
