@@ -411,8 +411,7 @@ def _stage_total(run: CardRun):
             else:
                 er.status = "no_score"
                 er.lines.append(Line("total", "no item has data for this period: no score"))
-            er.focus = (_focus(sc, er, sections) if sections is not None else
-                        focus_sections(sc, er))
+            er.focus = _focus(sc, er, sections)
             continue
         counted = [o for o in items if o.item.in_total]
         present = [o for o in counted if o.scored.points is not None]
@@ -423,8 +422,7 @@ def _stage_total(run: CardRun):
             er.lines.append(Line("total", "no item has data for this period: no score"))
         else:
             _add_up(ctx, sc, r, er, present, memo)
-        er.focus = (_focus(sc, er, sections) if sections is not None else
-                    focus_sections(sc, er))
+        er.focus = _focus(sc, er, sections)
     run.scores = {eid: memo.back(run.results[eid].score) for eid in run.employee_ids}
 
 
@@ -471,6 +469,8 @@ def _section_items(sc):
 def _focus(sc, er, sections) -> list[str]:
     """:func:`focus_sections` for an employee whose items are the scorecard's, in its order
     (what the items stage builds), from the scorecard's ``_section_items``."""
+    if sections is None:  # the scorecard names no focus sections
+        return []
     items = er.items
     if len(items) != len(sc.items):
         return focus_sections(sc, er)
@@ -481,10 +481,7 @@ def _focus(sc, er, sections) -> list[str]:
             if type(pts) is Fraction and pts.denominator == 1:
                 pts = pts.numerator
             lost[section] = lost.get(section, 0) + (mx - pts)
-    if not lost:
-        return []
-    order = sorted((s for s in lost if lost[s] > 0), key=lambda s: (-lost[s], s))
-    return order[: sc.focus_sections]
+    return _largest_losses(sc, lost)
 
 
 def _item_lines(er):
@@ -712,7 +709,12 @@ def focus_sections(sc, er) -> list[str]:
     """The sections where most points were lost (training focus), largest loss first."""
     if not sc.sections or sc.focus_sections <= 0:
         return []
-    lost = lost_in_sections(er)
+    return _largest_losses(sc, lost_in_sections(er))
+
+
+def _largest_losses(sc, lost) -> list[str]:
+    """The scorecard's number of focus sections from ``{section: points lost}``, largest loss
+    first (ties by name), sections without a loss left out."""
     order = sorted((s for s in lost if lost[s] > 0), key=lambda s: (-lost[s], s))
     return order[: sc.focus_sections]
 
