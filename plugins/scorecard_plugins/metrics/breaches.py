@@ -296,6 +296,7 @@ class LimitBreaches(MetricType):
         got = ctx.aggregated(item)
         rows = got[f"{prefix}rows"]
         br = got.get(f"{prefix}breaches")
+        bits = 0  # bits per packed per-case field (none: the breaches are one count)
         if br is not None:
             if any(v is not None and v >= BACKWARDS for v in br.values()):
                 self._backwards(ctx, item, p, where, params)  # raises, naming the first line
@@ -314,7 +315,7 @@ class LimitBreaches(MetricType):
                 b = br.get(eid) or 0
                 out[eid] = Measure(b, (), {"rows": rows.get(eid) or 0, "breaches": b})
             return out
-        counts = self._case_counts(ctx, p, limits, got, prefix, rows, t, where, params,
+        counts = self._case_counts(ctx, p, limits, got, prefix, rows, bits, t, where, params,
                                    case_expr, case_params)
         lim_expr = _case_limit(limits)
         elapsed = self._elapsed(ctx, p)
@@ -331,11 +332,11 @@ class LimitBreaches(MetricType):
              "limits": [lim.text for lim in limits], "verdict": "breach"}, p.source)
         return self._measures(ctx, item, p, counts, {eid: (evidence,) for eid in counts})
 
-    def _case_counts(self, ctx, p, limits, got, prefix, rows, t, where, params, case_expr,
+    def _case_counts(self, ctx, p, limits, got, prefix, rows, bits, t, where, params, case_expr,
                      case_params):
         """``{employee_id: {case: (rows, breaches)}}`` (cases with rows only), unpacked from the
-        fused scan, or counted by a query of its own when a count may not fit its bits."""
-        bits = _case_bits(ctx, p, len(limits)) if f"{prefix}case_rows" in got else 0
+        fused scan (packed ``bits`` bits a case), or counted by a query of its own when they
+        were not packed or a count may not fit its bits."""
         if bits and self._fits(rows, bits):
             mask, counts = (1 << bits) - 1, {}
             packed_b = got[f"{prefix}case_breaches"]
