@@ -255,13 +255,17 @@ def nonzero(delta) -> bool:
     return delta is not None and Decimal(delta) != 0
 
 
+def _row_changed(r) -> bool:
+    """An employee's row whose score, payout or grade differs between A and B."""
+    return nonzero(r["score_delta"]) or nonzero(r["payout_delta"]) or r["grade_a"] != r["grade_b"]
+
+
 def render_text(c: Comparison, only_changed=True) -> str:
     from .output import table
 
     out = [f"compare {c.rs_a.path} (A) with {c.rs_b.path} (B) — {c.period.key} — same data "
            f"({len(c.rows)} employees)"]
-    rows = [r for r in c.rows if not only_changed or nonzero(r["score_delta"])
-            or nonzero(r["payout_delta"]) or r["grade_a"] != r["grade_b"]]
+    rows = [r for r in c.rows if not only_changed or _row_changed(r)]
     cols = column_places(c)
     places, mode = cols["score_delta"], c.rs_a.rounding.mode
     out.append(f"\nemployees whose result changed: {len(rows)}")
@@ -297,8 +301,7 @@ def render_csv(c: Comparison) -> str:
 
 # -- one rule set against many sites (``scorecard compare A B1 B2 ...``) -----------------------
 def _changed(c: Comparison) -> int:
-    return sum(1 for r in c.rows if nonzero(r["score_delta"]) or nonzero(r["payout_delta"])
-               or r["grade_a"] != r["grade_b"])
+    return sum(1 for r in c.rows if _row_changed(r))
 
 
 def many_summary(run) -> list[dict]:
