@@ -93,7 +93,6 @@ class Deduct(Scorer):
         """The points without the ledger's words: the same arithmetic as :meth:`score`, with
         the loop's constants hoisted and the points of the common whole values shared."""
         top = lean(item.max) if item.max is not None else None
-        zero = Fraction(0)  # what _clamp answers below 0 (and the max above it)
         shared: dict[int, Scored] = {}  # Scored is immutable: one per whole number of points
         default = None
         out = {}
@@ -115,7 +114,7 @@ class Deduct(Scorer):
                     continue
                 out[eid] = Scored(raw)
             else:
-                out[eid] = Scored(zero if raw < 0 else Fraction(item.max))
+                out[eid] = Scored(_clamp(item, raw))
         return out
 
 
