@@ -66,6 +66,12 @@ def _defined_empty(item, why, v) -> tuple[Line, ...]:
                  f"{item.id}: {why}: {fmt(v)} by rule"))
 
 
+def _zero_denominator(item, v) -> tuple[Line, ...]:
+    """The ledger of a rate whose denominator is 0: no data, or the value ``v`` its rule gives."""
+    return (Line(item.id, f"{item.id}: no data (denominator 0)" if v is None else
+                 f"{item.id}: denominator 0, value {fmt(v)} by rule"),)
+
+
 # -- count -------------------------------------------------------------------------------------
 @attrs.frozen
 class CountParams:
@@ -353,9 +359,8 @@ class Rate(MetricType):
             n, d = agg.get(eid, (Fraction(0), Fraction(0)))
             if d == 0:
                 v = p.when_empty
-                text = (f"{item.id}: no data (denominator 0)" if v is None else
-                        f"{item.id}: denominator 0, value {fmt(v)} by rule")
-                out[eid] = Measure(v, (Line(item.id, text),), {"numerator": n, "denominator": d})
+                out[eid] = Measure(v, _zero_denominator(item, v),
+                                   {"numerator": n, "denominator": d})
             else:
                 # n / d × scale as one exact Fraction (one normalisation instead of three)
                 v = Fraction(n.numerator * d.denominator * sn, n.denominator * d.numerator * sd)
@@ -378,9 +383,7 @@ class Rate(MetricType):
             if d == 0:
                 n = zero if eid not in den else Fraction(num[eid] or 0)
                 v = p.when_empty
-                text = (f"{item.id}: no data (denominator 0)" if v is None else
-                        f"{item.id}: denominator 0, value {fmt(v)} by rule")
-                out[eid] = Measure(v, (Line(item.id, text),),
+                out[eid] = Measure(v, _zero_denominator(item, v),
                                    {"numerator": n, "denominator": zero})
                 continue
             n = num[eid] or 0
