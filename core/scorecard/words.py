@@ -164,7 +164,7 @@ class Words:
 
     def both(self, key: str) -> str:
         """The local word followed by the English one (``考核期 Period``), or the English."""
-        return f"{self.local[key]} {EN[key]}" if key in self.local else EN[key]
+        return self.header(key)
 
     def header(self, key: str, english: str | None = None) -> str:
         """A column header: the local word and the English header (``english``, by default
