@@ -299,8 +299,8 @@ def _load_source(conn, rs, name, quarantine, problems, quarantined, progress=Non
     plan = None if quarantine else _sql_plan(cols, names, converters, default_texts, required)
     if plan is not None:
         count = _load_staged(conn, raw.rows, table, names, positions, width, plan, convert_row,
-                             file, spec.key if key_pos is not None else None, problems,
-                             progress, [cols[c].type for c in names])
+                             file, key_pos, problems, progress, sql,
+                             key_pos is not None and cols[spec.key].type == "str")
         _index_period(conn, table, spec)
         return file, count
 
@@ -457,8 +457,8 @@ def _python_checks(batch, checks) -> set:
     return bad
 
 
-def _load_staged(conn, rows, table, names, positions, width, plan, convert_row, file, key,
-                 problems, progress, cols_types=()):
+def _load_staged(conn, rows, table, names, positions, width, plan, convert_row, file, key_pos,
+                 problems, progress, insert, text_key):
     """Load one source through a staging table: the rows' text goes in as it is (BATCH rows at
     a time, so memory does not grow with the file), the text, enum and boolean columns checked
     by Python a whole column at a time on the way, then one INSERT ... SELECT converts and
@@ -467,7 +467,9 @@ def _load_staged(conn, rows, table, names, positions, width, plan, convert_row, 
     the same messages as row by row. Duplicate keys are found in SQL after the load. Every
     problem goes to ``problems`` in line order, as the row-by-row path reports them; the rows
     are written anyway (the caller's transaction is rolled back when there are problems).
-    Returns the number of rows stored."""
+    ``key_pos``: the key's place in ``names`` (None without a key), ``text_key``: the key is
+    stored as read (a str column); ``insert``: the typed table's INSERT of
+    ``[line, value, ...]``. Returns the number of rows stored."""
     epochs, values, ok, checks = plan
     n = len(names)
     whole = positions == list(range(width))  # every cell is a declared column, in order
@@ -492,8 +494,7 @@ def _load_staged(conn, rows, table, names, positions, width, plan, convert_row, 
     count = 0
     # Keys that rise from row to row (exports are usually in key order) cannot repeat: then the
     # duplicate check after the load is not needed. Text keys only (they are stored as read).
-    key_pos = names.index(key) if key is not None else None
-    rising = key_pos is not None and cols_types[key_pos] == "str"
+    rising = text_key
     last_key = None
 
     def still_rising(batch):
@@ -565,11 +566,10 @@ def _load_staged(conn, rows, table, names, positions, width, plan, convert_row, 
             flush(batch)
             if len(batch) < BATCH:
                 break
-        fixed = _convert_flagged(conn, table, names, positions, width, whole, convert_row,
-                                 progress)
+        fixed = _convert_flagged(conn, insert, positions, width, whole, convert_row, progress)
         count += fixed
-        if key is not None and not (rising and fixed == 0):
-            _find_duplicates(conn, table, key, file)
+        if key_pos is not None and not (rising and fixed == 0):
+            _find_duplicates(conn, table, names[key_pos], file)
         _report_bad(conn, problems)
     finally:
         for t in (STAGE, FLAGGED, BAD):
@@ -577,14 +577,11 @@ def _load_staged(conn, rows, table, names, positions, width, plan, convert_row, 
     return count
 
 
-def _convert_flagged(conn, table, names, positions, width, whole, convert_row, progress):
+def _convert_flagged(conn, insert, positions, width, whole, convert_row, progress):
     """Python's turn: the rows SQL did not take, in line order, converted (stored) or reported
     (into the problems table) exactly as row by row."""
     conn.execute(f"DROP TABLE IF EXISTS {BAD}")
     conn.execute(f"CREATE TABLE {BAD} (line, place, reason, cause)")
-    n = len(names)
-    insert = (f"INSERT INTO {quote(table)} (_line, {', '.join(map(quote, names))}) "
-              f"VALUES ({', '.join('?' * (n + 1))})")
     good, bad, count = [], [], 0
     for *cells, line, raw in conn.execute(f"SELECT * FROM {FLAGGED} ORDER BY _line"):
         if raw is not None:
