@@ -354,6 +354,12 @@ _YEAR_1 = -62135596800  # 0001-01-01 00:00:00: SQLite takes year 0, Python does 
 _SQL_DECIMAL_CHARS = 16
 
 
+def kept_choices(spec) -> list:
+    """The enum's choices a cell is taken as it is for: a choice with surrounding spaces is
+    never a stripped cell (Python's to refuse), an empty one never a value."""
+    return [c for c in spec.choices if c and c == c.strip()]
+
+
 def _sql_text(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
@@ -401,7 +407,7 @@ def sql_column(spec):
 
         return text, False, False
     if t == "enum":
-        kept = [c for c in spec.choices if c and c == c.strip()]
+        kept = kept_choices(spec)
         return (lambda s, u: (s, "(" + (" OR ".join(f"{s} = {_sql_text(c)}" for c in kept)
                                         or "0") + ")")), False, False
     if t == "bool":

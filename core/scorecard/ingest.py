@@ -14,6 +14,7 @@ from .columns import (
     SQL_TYPES,
     WHITESPACE,
     column_converter,
+    kept_choices,
     make_converter,
     sql_column,
     sql_literal,
@@ -415,8 +416,7 @@ def _sql_plan(cols, names, converters, default_texts, required):
         if spec.type in PYTHON_CHECKED:
             allowed = None
             if spec.type == "enum":
-                # a choice with surrounding spaces is never a stripped cell: Python's to refuse
-                allowed = {x for x in spec.choices if x and x == x.strip()}
+                allowed = set(kept_choices(spec))
             elif spec.type == "bool":
                 allowed = set(BOOL_TEXTS)
             if allowed is not None and blank is not None:
